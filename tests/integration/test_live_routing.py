@@ -1,0 +1,294 @@
+"""RedisLiveState against a real Redis: queue order, skills, wrap-up, ring-no-answer, overflow,
+callbacks, metrics, unreachable Redis, and many processes assigning at once."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+import tomllib
+from pathlib import Path
+
+import pytest
+import redis
+
+from routing.acd import ConnectCaller, PlaceCallback
+from routing.callbacks import CallbackOutcome
+from routing.operators import (
+    LoggedIn,
+    MadeReady,
+    Operator,
+    OperatorState,
+    Paused,
+    Rejected,
+    Tier,
+)
+from routing.queues import Company, Language, QueueSet, load_queue_definitions
+from store.live_routing import EnqueueOutcome, LeftOutcome, LiveStateUnavailable, RedisLiveState
+
+QUEUES_FILE = Path(__file__).parents[2] / "config" / "queues.toml"
+T0 = 1_699_999_200.0  # starts a 15-minute interval
+
+
+def queue_set() -> QueueSet:
+    return load_queue_definitions(tomllib.loads(QUEUES_FILE.read_text(encoding="utf-8")))
+
+
+def operator(op_id: str, langs: str = "hi", companies: str = "CZ", tier: Tier = Tier.PRIMARY):
+    return Operator(
+        op_id,
+        f"Operator {op_id}",
+        "+910000000000",
+        f"PJSIP/{op_id}",
+        frozenset(Language(x) for x in langs.split(",")),
+        frozenset(Company(x) for x in companies.split(",")),
+        tier,
+    )
+
+
+@pytest.fixture
+def live(redis_client: redis.Redis) -> RedisLiveState:
+    return RedisLiveState(redis_client, queue_set(), rng=random.Random(7))
+
+
+def ready(live: RedisLiveState, *ops: Operator, now: float = T0) -> None:
+    for op in ops:
+        live.register_operator(op, now)
+        assert live.apply(op.id, LoggedIn(), now).state is OperatorState.READY  # type: ignore[union-attr]
+
+
+def pairs(actions) -> list[tuple[str, str]]:
+    return [(a.caller.id, a.operator_id) for a in actions]
+
+
+def test_priority_then_original_join_time(live: RedisLiveState) -> None:
+    live.enqueue("early", "CZ-hi", 0, T0 + 1)
+    live.enqueue("urgent", "CZ-hi", 5, T0 + 2)
+    live.enqueue("late", "CZ-hi", 0, T0 + 3)
+    live.enqueue("returning", "CZ-hi", 0, T0 + 4, joined=T0)  # keeps its first join time
+    assert live.position("urgent") == ("CZ-hi", 1)
+    assert live.position("returning") == ("CZ-hi", 2)
+    ready(live, operator("a"), now=T0 + 5)
+    assert pairs(live.assign(T0 + 5)) == [("urgent", "a")]
+    assert live.operator_status("a", T0 + 5).state is OperatorState.RINGING
+    assert live.position("urgent") is None
+    assert live.position("returning") == ("CZ-hi", 1)
+
+
+def test_hazard_queue_is_served_first_by_shared_operators(live: RedisLiveState) -> None:
+    live.enqueue("normal", "CZ-hi", 0, T0)
+    live.enqueue("wire-down", "CZ-hazard", 100, T0 + 30)
+    ready(live, operator("a"), now=T0 + 31)
+    assert pairs(live.assign(T0 + 31)) == [("wire-down", "a")]
+
+
+def test_skills_decide_who_may_answer(live: RedisLiveState) -> None:
+    ready(live, operator("en-only", "en"), operator("wz", "hi", "WZ"))
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    assert live.assign(T0 + 1) == []
+    ready(live, operator("hi", "hi,en"), now=T0 + 2)
+    assert pairs(live.assign(T0 + 2)) == [("c1", "hi")]
+
+
+def test_duplicate_and_full_queue(live: RedisLiveState, redis_client: redis.Redis) -> None:
+    small = load_queue_definitions(
+        {"queues": {"q": {"company": "CZ", "language": "hi", "max_length": 1}}}
+    )
+    state = RedisLiveState(redis_client, small, prefix="small:")
+    assert state.enqueue("c1", "q", 0, T0) is EnqueueOutcome.QUEUED
+    assert state.enqueue("c1", "q", 0, T0) is EnqueueOutcome.DUPLICATE
+    assert state.enqueue("c2", "q", 0, T0) is EnqueueOutcome.FULL
+
+
+def test_wrap_up_ends_by_itself_after_the_queue_wrap_up(live: RedisLiveState) -> None:
+    ready(live, operator("a"))
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    live.enqueue("c2", "CZ-hi", 0, T0 + 1)
+    live.assign(T0 + 2)
+    live.answered("a", T0 + 5)
+    live.call_ended("a", T0 + 100)  # CZ-hi wraps up for 10 s
+    assert live.assign(T0 + 109.9) == []
+    assert live.operator_status("a", T0 + 109.9).state is OperatorState.WRAP_UP
+    assert pairs(live.assign(T0 + 110)) == [("c2", "a")]
+
+
+def test_ring_no_answer_requeues_in_place_and_pauses(live: RedisLiveState) -> None:
+    ready(live, operator("a"), operator("b"))
+    live.apply("b", Paused("tea"), T0)
+    live.enqueue("first", "CZ-hi", 0, T0)
+    live.enqueue("second", "CZ-hi", 0, T0 + 1)
+    assert pairs(live.assign(T0 + 2)) == [("first", "a")]
+    live.enqueue("third", "CZ-hi", 0, T0 + 3)
+    status = live.no_answer("a", T0 + 17)
+    assert not isinstance(status, Rejected) and status.state is OperatorState.PAUSED
+    assert live.operator_status("a", T0 + 17).reason == "no answer"
+    assert live.position("first") == ("CZ-hi", 1)
+    assert live.assign(T0 + 18) == []  # nobody ready: the paused operator is not offered again
+    live.apply("b", MadeReady(), T0 + 19)
+    assert pairs(live.assign(T0 + 19)) == [("first", "b")]
+
+
+def test_rejected_transition_leaves_state_unchanged(live: RedisLiveState) -> None:
+    ready(live, operator("a"))
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    live.assign(T0 + 1)
+    before = live.operator_status("a", T0 + 2)
+    result = live.apply("a", Paused("lunch"), T0 + 2)
+    assert isinstance(result, Rejected) and "ringing" in result.message
+    assert live.operator_status("a", T0 + 2) == before
+    assert isinstance(live.call_ended("a", T0 + 2), Rejected)
+
+
+def test_overflow_after_the_queue_delay(live: RedisLiveState) -> None:
+    ready(live, operator("west", "hi", "WZ"))
+    live.enqueue("c1", "CZ-hi", 0, T0)  # CZ-hi overflows to WZ-hi after 120 s
+    assert live.assign(T0 + 119) == []
+    assert pairs(live.assign(T0 + 120)) == [("c1", "west")]
+
+
+def test_caller_hanging_up_while_waiting_or_ringing(live: RedisLiveState) -> None:
+    ready(live, operator("a"))
+    live.enqueue("gone", "CZ-hi", 0, T0)
+    live.enqueue("rung", "CZ-hi", 0, T0 + 1)
+    assert live.caller_left("gone", T0 + 2) is LeftOutcome.ABANDONED_WAITING
+    live.assign(T0 + 3)
+    assert live.caller_left("rung", T0 + 4) is LeftOutcome.ABANDONED_RINGING
+    assert live.operator_status("a", T0 + 4).state is OperatorState.READY
+    assert live.caller_left("rung", T0 + 5) is LeftOutcome.UNKNOWN
+    start = int(T0 // 900 * 900)
+    stats = live.interval_stats("CZ-hi", start)
+    assert (stats.offered, stats.abandoned, stats.answered) == (2, 2, 0)
+
+
+def test_callback_keeps_place_and_is_placed_in_turn(live: RedisLiveState) -> None:
+    live.enqueue("first", "CZ-hi", 0, T0)
+    live.enqueue("second", "CZ-hi", 0, T0 + 1)
+    outcome = live.request_callback(
+        "first", consumer_id="1234567890", phone="+919800000000", now=T0 + 60, fault_id="F1"
+    )
+    assert outcome is CallbackOutcome.REQUESTED
+    assert live.position("first") is None
+    again = live.request_callback("second", consumer_id="1234567890", phone="+91", now=T0 + 61)
+    assert again is CallbackOutcome.ALREADY_PENDING
+    live.enqueue("third", "CZ-hi", 5, T0 + 62, joined=T0 + 2)
+    ready(live, operator("a"), now=T0 + 70)
+    ready(live, operator("b"), now=T0 + 70)
+    actions = live.assign(T0 + 70)
+    assert pairs(actions) == [("third", "a"), ("1234567890", "b")]
+    placed = actions[1]
+    assert isinstance(placed, PlaceCallback) and isinstance(actions[0], ConnectCaller)
+    assert placed.callback is not None and placed.callback.phone == "+919800000000"
+    assert placed.caller.joined == T0 and placed.callback.joined == T0
+
+
+def test_restoration_cancels_waiting_callbacks(live: RedisLiveState) -> None:
+    for i, consumer in enumerate(["111", "222", "333"]):
+        live.enqueue(f"c{i}", "CZ-hi", 0, T0 + i)
+        fault = "F9" if consumer != "333" else "F1"
+        live.request_callback(f"c{i}", consumer_id=consumer, phone="+91", now=T0 + 9, fault_id=fault)
+    cancelled = live.cancel_callbacks(T0 + 100, fault_id="F9")
+    assert sorted(cb.consumer_id for cb in cancelled) == ["111", "222"]
+    assert live.pending_callback("111") is None and live.pending_callback("333") is not None
+    assert live.live(T0 + 100)["queues"]["CZ-hi"]["waiting"] == 1  # type: ignore[index]
+    assert live.cancel_callbacks(T0 + 101, fault_id="F9") == []
+
+
+def test_metrics_and_live_view(live: RedisLiveState) -> None:
+    ready(live, operator("a"), operator("b"))
+    live.enqueue("fast", "CZ-hi", 0, T0)
+    live.enqueue("slow", "CZ-hi", 0, T0)
+    live.assign(T0 + 1)
+    live.answered("a", T0 + 10)
+    live.answered("b", T0 + 45)  # beyond the 20 s service-level threshold
+    live.call_ended("a", T0 + 100)
+    view = live.live(T0 + 101)
+    json.dumps(view)
+    assert view["operators"]["a"]["state"] == "wrap-up"  # type: ignore[index]
+    assert view["queues"]["CZ-hi"]["operators"]["on-call"] == 1  # type: ignore[index]
+    stats = live.interval_stats("CZ-hi", int(T0 // 900 * 900))
+    assert stats.service_level == 0.5 and stats.asa_s == pytest.approx(27.5)
+    assert stats.aht_s == pytest.approx(90 + 10)
+
+
+def test_estimate_uses_operators_and_recent_handle_times(live: RedisLiveState) -> None:
+    assert live.estimate("CZ-hi", 1, T0).confident is False  # nobody logged in
+    ready(live, operator("a"), operator("b"))
+    for i in range(6):
+        live.enqueue(f"c{i}", "CZ-hi", 0, T0 + i)
+        live.assign(T0 + i)
+        op = next(v.operator.id for v in live.operators(T0 + i) if v.status.caller)
+        live.answered(op, T0 + i)
+        live.call_ended(op, T0 + i + 110)  # handle 120 s with the 10 s wrap-up
+        live.apply(op, MadeReady(), T0 + i + 110)
+    estimate = live.estimate("CZ-hi", 5, T0 + 200)
+    assert estimate.confident and estimate.seconds == pytest.approx(3 * 120 / 2, abs=1)
+
+
+def test_unreachable_redis_raises_live_state_unavailable(tmp_path: Path) -> None:
+    client = redis.Redis(unix_socket_path=str(tmp_path / "nothing.sock"))
+    with pytest.raises(LiveStateUnavailable):
+        RedisLiveState(client, queue_set()).assign(T0)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+WORKERS = 4
+CALLERS = 10_400
+OPERATORS = 12
+FAST_QUEUES = {
+    "defaults": {"wrapup_s": 0, "max_length": CALLERS},
+    "queues": {
+        "CZ-hi": {"company": "CZ", "language": "hi", "strategy": "rrmemory"},
+        "CZ-hazard": {"company": "CZ", "hazard": True, "weight": 10},
+    },
+}
+
+
+def _worker(url: str, seed: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """Assign, then answer and end each call at once, until the queues stay empty."""
+    client = redis.Redis.from_url(url)
+    live = RedisLiveState(client, load_queue_definitions(FAST_QUEUES), rng=random.Random(seed))
+    made = doubles = idle = 0
+    clock = T0 + 1000.0
+    while idle < 20:
+        clock += 0.001
+        actions = live.assign(clock)
+        idle = 0 if actions else idle + 1
+        for action in actions:
+            made += 1
+            # Independent witnesses: an operator held twice at once, or a caller given twice.
+            hold = f"test:hold:{action.operator_id}"
+            doubles += not client.set(hold, action.caller.id, nx=True)
+            doubles += not client.sadd("test:callers", action.caller.id)
+            client.delete(hold)
+            assert not isinstance(live.answered(action.operator_id, clock), Rejected)
+            assert not isinstance(live.call_ended(action.operator_id, clock), Rejected)
+    results.put((made, doubles))
+    client.close()
+
+
+@pytest.mark.slow
+def test_no_double_assignment_across_processes(redis_url: str, redis_client: redis.Redis) -> None:
+    setup = RedisLiveState(redis_client, load_queue_definitions(FAST_QUEUES))
+    for i in range(OPERATORS):
+        setup.register_operator(operator(f"op{i}"), T0)
+        setup.apply(f"op{i}", LoggedIn(), T0)
+    for i in range(CALLERS):
+        queue, priority = ("CZ-hazard", 100) if i % 10 == 0 else ("CZ-hi", 0)
+        assert setup.enqueue(f"c{i}", queue, priority, T0 + i / 1000) is EnqueueOutcome.QUEUED
+    # fork: the workers need no import of this module; each opens its own connection.
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(redis_url, seed, results)) for seed in range(WORKERS)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert sum(made for made, _ in outcomes) == CALLERS
+    assert sum(doubles for _, doubles in outcomes) == 0
+    assert all(made > 0 for made, _ in outcomes)  # every process really took part
+    assert redis_client.scard("test:callers") == CALLERS
+    assert setup.live(T0 + 2000)["queues"]["CZ-hi"]["waiting"] == 0  # type: ignore[index]

@@ -1,0 +1,49 @@
+"""The Flask application factory. Nothing is built at import time: `create_app(services)`.
+
+Blueprints of the front-ends (Twilio webhooks, the JSON API, the console) are registered here;
+`GET /healthz` reports whether the database and Redis answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+
+from services.container import Services
+from store.db import DatabaseUnavailable, schema_status
+from store.live import LiveStateUnavailable
+from store.live import ping as redis_ping
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services) -> Flask:
+    app = Flask("helpline1912")
+    app.config["SERVICES"] = services
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        checks: dict[str, Any] = {}
+        healthy = True
+        try:
+            current, head = schema_status(services.engine)
+            checks["database"] = {"ok": current == head, "revision": current, "head": head}
+            healthy &= current == head
+        except DatabaseUnavailable as exc:
+            checks["database"] = {"ok": False, "error": str(exc)}
+            healthy = False
+        try:
+            redis_ping(services.redis)
+            checks["redis"] = {"ok": True}
+        except LiveStateUnavailable as exc:
+            checks["redis"] = {"ok": False, "error": str(exc)}
+            healthy = False
+        body = {"status": "ok" if healthy else "degraded", **checks}
+        return jsonify(body), 200 if healthy else 503
+
+    for register in services.extras.get("blueprints", []):
+        register(app, services)
+    return app
