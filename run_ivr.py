@@ -7,6 +7,7 @@ settings, and handed to the front-ends. Run `python run_ivr.py --help` for the c
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -20,6 +21,10 @@ from config.errors import ConfigError
 from config.settings import Settings, load_settings
 
 log = logging.getLogger("helpline1912")
+
+# Feature modules that add their own sub-commands: each has `add_commands(subparsers)`, and
+# its commands are called as `func(args, ctx)` with a `Context` (settings + service builder).
+COMMAND_MODULES: list[str] = []
 
 
 # --- building ------------------------------------------------------------------------------
@@ -126,7 +131,21 @@ def wsgi() -> Any:
 # --- commands --------------------------------------------------------------------------------
 
 
-def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+class Context:
+    """What a command gets: the settings, and the services built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._services: Any = None
+
+    def services(self) -> Any:
+        if self._services is None:
+            self._services = build_services(self.settings)
+        return self._services
+
+
+def cmd_db(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
     from store.db import DatabaseUnavailable, make_engine, schema_status, upgrade
 
     engine = make_engine(settings.database_url)
@@ -141,7 +160,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if current == head else 1
 
 
-def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_seed(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
     from store.db import make_engine, schema_status
     from store.seed import is_empty, seed
 
@@ -171,7 +191,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
     cfg = load_configuration(settings)
     flows = ", ".join(f"{n} ({len(f.nodes)} nodes)" for n, f in cfg["flows"].items())
     print(f"ok: flows {flows}; {len(cfg['catalogue'].texts)} prompts; "
@@ -179,11 +200,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
     from services.terminal_phone import run_call
     from store.db import DatabaseUnavailable, schema_status
 
-    services = build_services(settings)
+    services = ctx.services()
     try:
         current, head = schema_status(services.engine)
     except DatabaseUnavailable as exc:
@@ -202,13 +224,13 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
     from werkzeug.serving import run_simple
 
     from webhooks.app import create_app
 
-    services = build_services(settings)
-    app = create_app(services)
+    app = create_app(ctx.services())
     log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     run_simple(settings.http_host, settings.http_port, app, threaded=True, use_reloader=False)
     return 0
@@ -278,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.set_defaults(func=cmd_serve)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
     return p
 
 
@@ -287,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(os.environ)
-        return int(args.func(args, settings))
+        return int(args.func(args, Context(settings)))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

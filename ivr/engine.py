@@ -225,11 +225,17 @@ def _key_is_option(node: Node, keys: str) -> bool:
     return isinstance(node, MenuNode) and keys in node.options
 
 
+def _other_key(node: ChooseNode, count: int) -> str:
+    """One item is confirmed with 1 and refused with `other_key`; with several, 1-8 pick an
+    item and 9 means "another number", so the keys never collide."""
+    return node.other_key if count == 1 else "9"
+
+
 def _chosen(flow: Flow, node: ChooseNode, session: Session, keys: str) -> Step:
     items = _as_list(_resolve(session.vars, node.list_var))
-    if keys == node.other_key:
+    if keys == _other_key(node, len(items)):
         return _run(flow, _cleared(session, node), node.other, [])
-    if keys.isdigit() and 1 <= int(keys) <= len(items):
+    if keys.isdigit() and 1 <= int(keys) <= min(len(items), 8):
         session = session.with_var(node.store, items[int(keys) - 1])
         return _run(flow, _cleared(session, node), node.next, [])
     return _failed(flow, node, session, "invalid_choice")
@@ -293,15 +299,16 @@ def _params(node: Node, session: Session, extra: dict[str, Any] | None) -> tuple
 
 def _choose_prompts(node: ChooseNode, session: Session) -> tuple[Say, ...]:
     items = _as_list(_resolve(session.vars, node.list_var))
+    other = _other_key(node, len(items))
     if len(items) == 1:
-        scope = {"item": items[0], "key": "1", "other_key": node.other_key}
+        scope = {"item": items[0], "key": "1", "other_key": other}
         return (Say(node.prompt_one, session.language, _params(node, session, scope)),)
     says = [
         Say(node.prompt_item, session.language,
-            _params(node, session, {"item": item, "key": str(i), "other_key": node.other_key}))
+            _params(node, session, {"item": item, "key": str(i), "other_key": other}))
         for i, item in enumerate(items[:8], start=1)
     ]
-    tail = _says(node, session, {"other_key": node.other_key, "item": {}, "key": ""})
+    tail = _says(node, session, {"other_key": other, "item": {}, "key": ""})
     return tuple(says) + tail
 
 

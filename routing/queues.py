@@ -124,7 +124,10 @@ def choose_queue(
     A hazard caller goes to the company's hazard queue (whatever the language); everyone else
     to the company's queue for their language. Among several matches the heaviest wins.
     """
-    company, language = Company(company), Language(language)
+    try:
+        company, language = Company(company), Language(language)
+    except ValueError as error:
+        raise RoutingError(f"cannot choose a queue: {error}") from None
 
     def fits(queue: QueueDefinition) -> bool:
         if queue.company is not company or queue.hazard is not hazard:

@@ -230,6 +230,10 @@ calls = Table(
     _ts("queued_at"),
     _ts("answered_at"),
     Column("operator_id", String(40)),
+    Column("queue_result", String(24)),
+    Column("wait_s", Integer),
+    Column("talk_s", Integer),
+    Column("duration_s", Integer),
     Column("ivr_path", JSON),
 )
 
@@ -311,4 +315,78 @@ audit_log = Table(
     Column("action", String(60), nullable=False),
     Column("subject", String(80)),
     Column("detail", JSON),
+)
+
+callbacks = Table(
+    "callbacks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", String(64), nullable=False),
+    Column("consumer_id", Integer, ForeignKey("consumers.id"), index=True),
+    Column("number", String(20), nullable=False),
+    Column("queue", String(40), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    _ts("joined_at", nullable=False),  # the original join time: the place is kept
+    Column("status", String(12), nullable=False),  # pending|dialling|done|cancelled|failed
+    Column("attempts", Integer, nullable=False, default=0),
+    _ts("created_at", nullable=False),
+    _ts("closed_at"),
+    Column("reason", String(80)),
+)
+
+staff_contacts = Table(
+    "staff_contacts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("level", String(4), nullable=False),  # JE | AE | EE | SE | CGM
+    Column("unit", String(20), nullable=False),  # dc | division | circle | company
+    Column("unit_id", String(20), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("mobile", String(16), nullable=False),
+    UniqueConstraint("level", "unit", "unit_id", name="uq_staff_contacts_level_unit"),
+)
+
+field_mobiles = Table(
+    "field_mobiles", metadata,
+    Column("mobile", String(16), primary_key=True),
+    Column("dc_id", Integer, ForeignKey("distribution_centres.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+feedback_calls = Table(
+    "feedback_calls", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("number", String(20), nullable=False),
+    Column("status", String(12), nullable=False),  # scheduled|dialling|answered|failed|given_up
+    Column("attempts", Integer, nullable=False, default=0),
+    _ts("due_at", nullable=False),
+    _ts("last_attempt_at"),
+    Column("outcome", String(16)),  # satisfied | not_satisfied
+    Column("operator_id", String(40)),
+    _ts("created_at", nullable=False),
+    Index("ix_feedback_calls_due", "status", "due_at"),
+)
+
+storm_decisions = Table(
+    "storm_decisions", metadata,
+    Column("id", Integer, primary_key=True),
+    _ts("at", nullable=False),
+    Column("company", String(4), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target_operators", Integer),
+    Column("staffed_operators", Integer),
+    Column("reason", Text, nullable=False),
+    Column("inputs", JSON),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(60), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # operator | supervisor | admin
+    Column("operator_id", String(40), ForeignKey("operators.id")),
+    Column("active", Boolean, nullable=False, default=True),
+    _ts("created_at", nullable=False),
+    _ts("last_login_at"),
 )

@@ -6,6 +6,7 @@ Blueprints of the front-ends (Twilio webhooks, the JSON API, the console) are re
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -17,6 +18,9 @@ from store.live import LiveStateUnavailable
 from store.live import ping as redis_ping
 
 log = logging.getLogger(__name__)
+
+# Modules whose `register(app, services)` adds their routes (Twilio, JSON API, console…).
+BLUEPRINT_MODULES: list[str] = []
 
 
 def create_app(services: Services) -> Flask:
@@ -44,6 +48,6 @@ def create_app(services: Services) -> Flask:
         body = {"status": "ok" if healthy else "degraded", **checks}
         return jsonify(body), 200 if healthy else 503
 
-    for register in services.extras.get("blueprints", []):
-        register(app, services)
+    for module in BLUEPRINT_MODULES:
+        importlib.import_module(module).register(app, services)
     return app

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from routing.acd import ConnectCaller, PlaceCallback
 from routing.callbacks import CallbackOutcome
@@ -185,7 +187,9 @@ def test_restoration_cancels_waiting_callbacks(live: RedisLiveState) -> None:
     for i, consumer in enumerate(["111", "222", "333"]):
         live.enqueue(f"c{i}", "CZ-hi", 0, T0 + i)
         fault = "F9" if consumer != "333" else "F1"
-        live.request_callback(f"c{i}", consumer_id=consumer, phone="+91", now=T0 + 9, fault_id=fault)
+        live.request_callback(
+            f"c{i}", consumer_id=consumer, phone="+91", now=T0 + 9, fault_id=fault
+        )
     cancelled = live.cancel_callbacks(T0 + 100, fault_id="F9")
     assert sorted(cb.consumer_id for cb in cancelled) == ["111", "222"]
     assert live.pending_callback("111") is None and live.pending_callback("333") is not None
@@ -225,7 +229,9 @@ def test_estimate_uses_operators_and_recent_handle_times(live: RedisLiveState) -
 
 
 def test_unreachable_redis_raises_live_state_unavailable(tmp_path: Path) -> None:
-    client = redis.Redis(unix_socket_path=str(tmp_path / "nothing.sock"))
+    # No retries: the default backoff would only make the test slow.
+    no_retry = Retry(NoBackoff(), 0)
+    client = redis.Redis(unix_socket_path=str(tmp_path / "nothing.sock"), retry=no_retry)
     with pytest.raises(LiveStateUnavailable):
         RedisLiveState(client, queue_set()).assign(T0)
 

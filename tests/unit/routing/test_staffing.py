@@ -150,10 +150,11 @@ def test_erlang_a_service_level_ends(load: float, spare: int, patience: float) -
 
 
 @settings(max_examples=60, deadline=None)
-@given(load=loads, spare=st.integers(min_value=-5, max_value=20), t=st.floats(0.0, 120.0))
+@given(load=loads, spare=st.integers(min_value=0, max_value=20), t=st.floats(0.0, 120.0))
 def test_erlang_a_approaches_erlang_c_as_patience_grows(load: float, spare: int, t: float) -> None:
-    agents = math.floor(load) + 1 + max(spare, 0)
-    patient = erlang_a(load, agents, 180.0, 1e9, target_s=t)
+    # Half an operator of slack at least: right at the load even a patience of years matters.
+    agents = math.ceil(load + 0.5) + spare
+    patient = erlang_a(load, agents, 180.0, 1e7, target_s=t)
     assert patient.p_wait == pytest.approx(erlang_c(load, agents), abs=1e-4)
     assert patient.service_level == pytest.approx(service_level(load, agents, 180.0, t), abs=1e-4)
     assert patient.asa_s == pytest.approx(asa(load, agents, 180.0), rel=1e-3, abs=1e-6)
