@@ -76,8 +76,14 @@ class Settings:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
 
-def load_settings(env: Mapping[str, str], *, config_dir: Path = CONFIG_DIR) -> Settings:
-    """Read the settings; raise `ConfigError` naming the first bad key."""
+def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> Settings:
+    """Read the settings; raise `ConfigError` naming the first bad key.
+
+    The admin files are read from `config_dir`, else `HELPLINE_CONFIG_DIR`, else the shipped
+    `config/` folder.
+    """
+    if config_dir is None:
+        config_dir = Path(env.get("HELPLINE_CONFIG_DIR") or CONFIG_DIR)
     var_dir = Path(env.get("HELPLINE_VAR_DIR") or PROJECT_DIR / "var")
     helpline = _read_toml(config_dir / "helpline.toml")
     general = _table(helpline, "helpline", "helpline.toml")

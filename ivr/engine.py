@@ -62,7 +62,8 @@ def step(flow: Flow, session: Session, event: Event, now: datetime) -> Step:
     """Apply one event to a call; `now` is the caller's local time (for read-outs).
 
     >>> from ivr.flow import load_flow
-    >>> flow = load_flow({"start": "bye", "nodes": {"bye": {"type": "hangup"}}}, name="t")
+    >>> spec = {"start": "bye", "operator_node": "bye", "nodes": {"bye": {"type": "hangup"}}}
+    >>> flow = load_flow(spec, name="t")
     >>> s, cmds = step(flow, new_session("c1", caller="", channel="t", language="hi"),
     ...                CallStarted("+919000000001"), datetime(2026, 1, 1))
     >>> cmds

@@ -177,7 +177,8 @@ _FIELDS: dict[str, tuple[type[Node], set[str], set[str]]] = {
 def load_flow(data: Mapping[str, Any], *, name: str = "") -> Flow:
     """Build and validate a flow from a parsed flow file.
 
-    >>> flow = load_flow({"start": "bye", "nodes": {"bye": {"type": "hangup"}}}, name="t")
+    >>> spec = {"start": "bye", "operator_node": "bye", "nodes": {"bye": {"type": "hangup"}}}
+    >>> flow = load_flow(spec, name="t")
     >>> flow.nodes["bye"].type
     'hangup'
     >>> load_flow({"start": "x", "nodes": {}}, name="t")
@@ -277,7 +278,6 @@ def _check_targets(flow: Flow, where: str) -> None:
             raise FlowError(f"{path}: no node named {target!r}")
 
     check(flow.start, f"{where}.start")
-    check(flow.operator_node, f"{where}.operator_node")
     for nid, node in flow.nodes.items():
         path = f"{where}.nodes.{nid}"
         check(node.next, f"{path}.next")
@@ -289,6 +289,7 @@ def _check_targets(flow: Flow, where: str) -> None:
         needs_next = not isinstance(node, (MenuNode, BranchNode, EnqueueNode, HangupNode))
         if needs_next and not node.next:
             raise FlowError(f"{path}.next: missing")
+    check(flow.operator_node, f"{where}.operator_node")
 
 
 def _params(raw: Any, where: str) -> tuple[ParamSpec, ...]:

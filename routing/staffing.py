@@ -24,7 +24,7 @@ _NEGLIGIBLE = 1e-17
 _LOG_NEGLIGIBLE = math.log(_NEGLIGIBLE)
 # A queue this long means patience of months with load > operators: not a staffing question,
 # and holding the chain would exhaust memory.
-_MAX_QUEUE_STATES = 2_000_000
+_MAX_QUEUE_STATES = 1_000_000
 
 
 class StaffingError(RoutingError):
@@ -351,7 +351,7 @@ def _erlang_a_agents(a: float, aht: float, patience: float, goal: _Goal) -> int:
         failing, passing, step = passing, passing + step, step * 2
     while passing - failing > 1:
         middle = (failing + passing) // 2
-        failing, passing = (failing, middle) if meets(middle) else (middle, passing)
+        failing, passing = (failing, middle + 1) if meets(middle) else (middle, passing)
     return passing
 
 
@@ -372,11 +372,9 @@ def required_agents(
     14
     """
     rate, aht = _non_negative("calls_per_hour", calls_per_hour), _positive("aht_s", aht_s)
-    cap = (
-        None
-        if max_occupancy is None
-        else _fraction("max_occupancy", max_occupancy, one_allowed=True)
-    )
+    cap = None
+    if max_occupancy is not None:
+        cap = _fraction("max_occupancy", max_occupancy, one_allowed=True)
     goal = _Goal(_fraction("target_sl", target_sl), _non_negative("target_s", target_s), cap)
     patience = None if patience_s is None else _positive("patience_s", patience_s)
     load = rate * aht / SECONDS_PER_HOUR
@@ -410,10 +408,9 @@ def _required_and_rows(
         rate, aht, target_sl=goal.service_level, target_s=goal.within_s, patience_s=patience
     )
     load = rate * aht / SECONDS_PER_HOUR
+    first = max(min(required, 1), required - _count("around", around))
     rows = []
-    for n in range(
-        max(min(required, 1), required - _count("around", around)), required + around + 1
-    ):
+    for n in range(first, required + around + 1):
         r = erlang_a(load, n, aht, patience, target_s=goal.within_s)
         rows.append(
             StaffingRow(n, r.service_level, r.asa_s, r.p_wait, r.p_abandon, r.occupancy,
@@ -470,7 +467,7 @@ def format_staffing_table(
         f"required operators: {required} ({_g(100 * target_sl)}% in {_g(target_s)} s; "
         f"{_g(calls_per_hour)} calls/h, AHT {_g(aht_s)} s{patience}, load {load:.2f} Erl)"
     )
-    header = ["operators", f"in {_g(target_s)} s", "ASA (s)", "wait", "abandon", "occupancy"]
+    header = ["operators", f"in {_g(target_s)} s", "ASA (s)", "P(wait)", "abandoned", "occupancy"]
     cells = [
         [str(r.agents), _percent(r.service_level), f"{r.asa_s:.1f}", _percent(r.p_wait),
          _percent(r.p_abandon), _percent(r.occupancy)]

@@ -270,12 +270,22 @@ class RedisLiveState:
             pipe.multi()
             if isinstance(result, OperatorStatus):
                 pipe.hset(key, mapping=_status_fields(result))
+                self._index(pipe, operator_id, result)
                 if effect is not None:
                     effect(pipe, raw, result, now)
 
         with _reachable():
             self._client.transaction(body, key)
         return outcome[0]
+
+    def _index(self, pipe: Pipeline, operator_id: str, status: OperatorStatus) -> None:
+        """Keep the availability index (operator -> free from) in step with the state."""
+        if status.state is OperatorState.READY:
+            pipe.zadd(self._key("avail"), {operator_id: 0})
+        elif status.state is OperatorState.WRAP_UP and status.wrapup_until is not None:
+            pipe.zadd(self._key("avail"), {operator_id: status.wrapup_until})
+        else:
+            pipe.zrem(self._key("avail"), operator_id)
 
     # ------------------------------------------------------- side effects of call events
 
@@ -490,7 +500,7 @@ class RedisLiveState:
         Call it whenever a caller joins or an operator frees up. The pure ACD ranks; the claim
         script re-checks each pair, so concurrent callers of ``assign`` never double-assign.
         """
-        snap = self._snapshot(now, ENTRY_CAP)
+        snap = self._snapshot(now, ENTRY_CAP, only_free=True)
         the_plan = acd.plan(
             self._queues,
             snap.waiting,
@@ -512,30 +522,32 @@ class RedisLiveState:
             actions.append(action)
         return actions
 
-    def _snapshot(self, now: float, cap: int) -> _Snapshot:
+    def _snapshot(self, now: float, cap: int, *, only_free: bool = False) -> _Snapshot:
         cached_rev, cache = self._profiles
-        rev, profiles, ids, live, rr, queues = self._run(
-            "snapshot", [repr(now), cached_rev, cap, *self._queues.names]
+        scope = "free" if only_free else "all"
+        rev, profiles, rows, rr, queues = self._run(
+            "snapshot", [repr(now), cached_rev, cap, scope, *self._queues.names]
         )
         if _text(rev) != cached_rev:
             cache = {op.id: op for op in map(_profile, profiles)}
             self._profiles = (_text(rev), cache)
-        pairs = [(_text(ids[i]), int(float(ids[i + 1]))) for i in range(0, len(ids), 2)]
-        operators = tuple(
-            OperatorView(cache[op_id], _status(fields), position)
-            for (op_id, position), fields in zip(pairs, live, strict=True)
-            if op_id in cache
-        )
+        operators = []
+        for row in rows:
+            op_id, position, *fields = _text(row).split("\t")
+            if op_id in cache:
+                operators.append(OperatorView(cache[op_id], _status(fields), int(float(position))))
         waiting: list[WaitingCaller] = []
         queue_now: list[QueueNow] = []
-        for definition, (count, oldest, entries) in zip(self._queues, queues, strict=True):
-            queue_now.append(QueueNow(definition, int(count), float(oldest[1]) if oldest else None))
+        for definition, (head, *entries) in zip(self._queues, queues, strict=True):
+            if not only_free:
+                count, oldest = _text(head).split("\t")
+                queue_now.append(QueueNow(definition, int(count), _optional_float(oldest)))
             waiting.extend(
                 caller_of(_text(entries[i]), definition.name, float(entries[i + 1]))
                 for i in range(0, len(entries), 2)
             )
         rr_positions = {_text(rr[i]): int(float(rr[i + 1])) for i in range(0, len(rr), 2)}
-        return _Snapshot(operators, tuple(waiting), tuple(queue_now), rr_positions)
+        return _Snapshot(tuple(operators), tuple(waiting), tuple(queue_now), rr_positions)
 
     # ------------------------------------------------------------------ reading
 

@@ -41,6 +41,7 @@ while i <= #ARGV do
         redis.call('ZREM', p .. 'qt:' .. queue, member)
         redis.call('HDEL', p .. 'where', member)
         redis.call('HSET', p .. 'asg', member, op)
+        redis.call('ZREM', p .. 'avail', op)
         redis.call('HSET', p .. 'op:' .. op, 'state', 'ringing', 'since', ARGV[2], 'reason', '',
           'wrap_until', '', 'caller', member, 'queue', queue, 'score', score)
         redis.call('HSET', p .. 'rr', route, redis.call('ZSCORE', p .. 'ops', op))

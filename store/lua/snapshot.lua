@@ -1,39 +1,62 @@
 -- Read-only snapshot of the routing live state, in one round trip (see store/live_routing.py).
--- Profiles are sent only when their revision differs from the caller's cached one; waiting
--- entries only as many per queue as there are free operators (capped), since nobody further
--- back can be served by this round.
--- ARGV: prefix, now, cached profile revision, entry cap, queue names...
--- Returns: { revision, profiles, operator ids with positions, live fields, rr memory, queues }
-local p, now, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+-- Replies are packed into tab-separated strings: a reply of many small elements costs more
+-- to parse on the client than the script costs to run. Profiles are sent only when their
+-- revision differs from the client's cached one. With ARGV[5] = 'free' only free operators
+-- are listed (enough to assign), and waiting entries only as many per queue as there are free
+-- operators (capped), since nobody further back can be served by this round.
+-- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names...
+-- (In 'free' mode the queue head string is empty: counts are for the live view only.)
+-- Returns { revision, profiles, operators, rr memory, queues } where an operator is
+-- "id \t position \t state \t since \t reason \t calls \t last_end \t wrap_until \t caller \t queue"
+-- and a queue is { "count \t oldest join time", member, score, member, score, ... }.
+local p, now, cap, only_free = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5] == 'free'
 local FIELDS = {'state', 'since', 'reason', 'calls', 'last_end', 'wrap_until', 'caller', 'queue'}
 
 local rev = redis.call('GET', p .. 'ops:rev') or '0'
-local ids = redis.call('ZRANGE', p .. 'ops', 0, -1, 'WITHSCORES')
-local profiles, live, free = {}, {}, 0
-for i = 1, #ids, 2 do
-  if rev ~= ARGV[3] then
-    profiles[#profiles + 1] = redis.call('HGETALL', p .. 'opp:' .. ids[i])
+local ids
+if only_free then
+  -- The availability index (score: when the operator is free from) narrows the scan; the
+  -- operator hash stays the truth, checked below and again by the claim script.
+  local free_ids = redis.call('ZRANGEBYSCORE', p .. 'avail', '-inf', ARGV[2])
+  ids = {}
+  for _, id in ipairs(free_ids) do
+    ids[#ids + 1] = id
+    ids[#ids + 1] = redis.call('ZSCORE', p .. 'ops', id) or '0'
   end
+else
+  ids = redis.call('ZRANGE', p .. 'ops', 0, -1, 'WITHSCORES')
+end
+local profiles, operators, free = {}, {}, 0
+if rev ~= ARGV[3] then
+  local all = redis.call('ZRANGE', p .. 'ops', 0, -1)
+  for _, id in ipairs(all) do profiles[#profiles + 1] = redis.call('HGETALL', p .. 'opp:' .. id) end
+end
+for i = 1, #ids, 2 do
   local f = redis.call('HMGET', p .. 'op:' .. ids[i], unpack(FIELDS))
-  live[#live + 1] = f
   -- Mirrors routing.operators.is_available: ready, or a wrap-up that has run out.
-  if f[1] == 'ready' or (f[1] == 'wrap-up' and f[6] and f[6] ~= '' and tonumber(f[6]) <= now) then
-    free = free + 1
+  local is_free = f[1] == 'ready'
+    or (f[1] == 'wrap-up' and f[6] and f[6] ~= '' and tonumber(f[6]) <= now)
+  if is_free then free = free + 1 end
+  if is_free or not only_free then
+    local row = {ids[i], ids[i + 1]}
+    for j = 1, #FIELDS do row[j + 2] = f[j] or '' end
+    operators[#operators + 1] = table.concat(row, '\t')
   end
 end
 
 local take = math.min(free, cap)
 local queues = {}
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local q = ARGV[i]
-  local entries = {}
-  if take > 0 then
-    entries = redis.call('ZRANGE', p .. 'q:' .. q, 0, take - 1, 'WITHSCORES')
+  local entry = {''}
+  if not only_free then
+    local oldest = redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES')
+    entry[1] = redis.call('ZCARD', p .. 'q:' .. q) .. '\t' .. (oldest[2] or '')
   end
-  queues[#queues + 1] = {
-    redis.call('ZCARD', p .. 'q:' .. q),
-    redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES'),
-    entries,
-  }
+  if take > 0 then
+    local waiting = redis.call('ZRANGE', p .. 'q:' .. q, 0, take - 1, 'WITHSCORES')
+    for j = 1, #waiting do entry[j + 1] = waiting[j] end
+  end
+  queues[#queues + 1] = entry
 end
-return {rev, profiles, ids, live, redis.call('HGETALL', p .. 'rr'), queues}
+return {rev, profiles, operators, redis.call('HGETALL', p .. 'rr'), queues}

@@ -4,6 +4,7 @@ Erlang A service level, and properties (monotone, bounded, finite at storm loads
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -94,7 +95,7 @@ def _service_level_by_ode(load: float, agents: int, aht: float, patience: float,
     """
     mu, theta, lam = 1 / aht, 1 / patience, load / aht
     weights, k = [1.0], 0
-    while k < agents + 400:
+    while k < agents + 150:
         k += 1
         weights.append(weights[-1] * lam / (min(k, agents) * mu + max(k - agents, 0) * theta))
     total = sum(weights)
@@ -107,7 +108,7 @@ def _service_level_by_ode(load: float, agents: int, aht: float, patience: float,
             for j in range(len(g))
         ]
 
-    g, steps = [0.0] * len(queue), 4000
+    g, steps = [0.0] * len(queue), 1500
     h = t / steps
     for _ in range(steps):
         k1 = slope(g)
@@ -154,7 +155,7 @@ def test_erlang_a_service_level_ends(load: float, spare: int, patience: float) -
 def test_erlang_a_approaches_erlang_c_as_patience_grows(load: float, spare: int, t: float) -> None:
     # Half an operator of slack at least: right at the load even a patience of years matters.
     agents = math.ceil(load + 0.5) + spare
-    patient = erlang_a(load, agents, 180.0, 1e7, target_s=t)
+    patient = erlang_a(load, agents, 180.0, 1e9, target_s=t)
     assert patient.p_wait == pytest.approx(erlang_c(load, agents), abs=1e-4)
     assert patient.service_level == pytest.approx(service_level(load, agents, 180.0, t), abs=1e-4)
     assert patient.asa_s == pytest.approx(asa(load, agents, 180.0), rel=1e-3, abs=1e-6)
@@ -206,6 +207,7 @@ def test_erlang_a_improves_with_every_operator(load: float, patience: float, t: 
 # --- Erlang B and C properties -----------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(load=loads, lines=st.integers(min_value=0, max_value=600))
 def test_erlang_b_and_c_are_probabilities_and_fall_with_agents(load: float, lines: int) -> None:
     b, b_more = erlang_b(load, lines), erlang_b(load, lines + 1)
@@ -215,6 +217,7 @@ def test_erlang_b_and_c_are_probabilities_and_fall_with_agents(load: float, line
     assert c >= b - 1e-15  # waiting callers include those who would have been blocked
 
 
+@settings(deadline=None)
 @given(load=loads, spare=st.integers(min_value=1, max_value=50), t=st.floats(0.0, 300.0))
 def test_service_level_rises_and_asa_falls_with_agents(load: float, spare: int, t: float) -> None:
     agents = math.floor(load) + spare
@@ -223,6 +226,7 @@ def test_service_level_rises_and_asa_falls_with_agents(load: float, spare: int, 
     assert service_level(load, math.floor(load), 180, t) == 0.0  # unstable without a spare
 
 
+@settings(deadline=None)
 @given(
     calls=st.floats(min_value=1.0, max_value=100_000.0),
     aht=st.floats(min_value=30.0, max_value=900.0),
@@ -260,6 +264,7 @@ def test_occupancy_cap_is_respected_with_patience() -> None:
     assert capped > required_agents(3600, 300, patience_s=120)
 
 
+@settings(deadline=None)
 @given(load=st.floats(min_value=0.1, max_value=2000.0), target=st.floats(1e-6, 0.5))
 def test_lines_for_blocking_is_the_fewest(load: float, target: float) -> None:
     lines = lines_for_blocking(load, target)
@@ -308,7 +313,9 @@ def test_staffing_table_rows_around_the_requirement() -> None:
 def test_format_staffing_table() -> None:
     text = format_staffing_table(200, 180, target_sl=0.8, target_s=20)
     lines = text.splitlines()
-    assert lines[0] == "required operators: 14 (80% in 20 s; 200 calls/h, AHT 180 s, load 10.00 Erl)"
+    assert (
+        lines[0] == "required operators: 14 (80% in 20 s; 200 calls/h, AHT 180 s, load 10.00 Erl)"
+    )
     table = [line.removesuffix("  <- required") for line in lines[1:]]
     assert len({len(line) for line in table}) == 1  # aligned columns
     assert len(table) == 8  # header + 7 rows
@@ -327,7 +334,9 @@ def test_parse_target(text: str, expected: tuple[float, float]) -> None:
     assert parse_target(text) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["", "80", "80-20", "abc/20", "0/20", "100/20", "80/-5", "80/20/5"])
+@pytest.mark.parametrize(
+    "text", ["", "80", "80-20", "abc/20", "0/20", "100/20", "80/-5", "80/20/5"]
+)
 def test_parse_target_rejects_bad_text(text: str) -> None:
     with pytest.raises(StaffingError, match="target"):
         parse_target(text)
@@ -348,11 +357,16 @@ def test_parse_target_rejects_bad_text(text: str) -> None:
         (lambda: required_agents(100, 180, target_sl=1.2), "target_sl"),
         (lambda: required_agents(100, 180, target_sl=0.0), "target_sl"),
         (lambda: required_agents(100, 180, max_occupancy=1.5), "max_occupancy"),
+        (lambda: required_agents(100, 180, max_occupancy=0.0), "max_occupancy"),
+        (lambda: required_agents(100, 180, patience_s=-1.0), "patience_s"),
+        (lambda: erlang_a(5.0, 2, 180.0, 1e12), "patience_s"),
         (lambda: lines_for_blocking(5.0, 1.0), "target_blocking"),
         (lambda: staffing_table(100, 180, target_sl=0.8, target_s=20, around=-1), "around"),
     ],
 )
-def test_bad_inputs_raise_staffing_error_naming_the_input(call: object, name: str) -> None:
+def test_bad_inputs_raise_staffing_error_naming_the_input(
+    call: Callable[[], object], name: str
+) -> None:
     with pytest.raises(StaffingError, match=name) as caught:
-        call()  # type: ignore[operator]
+        call()
     assert isinstance(caught.value, RoutingError)
