@@ -34,4 +34,4 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var bench/results.json .pytest_cache .mypy_cache .ruff_cache

@@ -103,6 +103,11 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _lines(packed: Any) -> list[str]:
+    text = _text(packed)
+    return text.split("\n") if text else []
+
+
 def _optional_float(raw: str) -> float | None:
     return float(raw) if raw else None
 
@@ -532,21 +537,22 @@ class RedisLiveState:
             cache = {op.id: op for op in map(_profile, profiles)}
             self._profiles = (_text(rev), cache)
         operators = []
-        for row in rows:
-            op_id, position, *fields = _text(row).split("\t")
+        for row in _lines(rows):
+            op_id, position, *fields = row.split("\t")
             if op_id in cache:
                 operators.append(OperatorView(cache[op_id], _status(fields), int(float(position))))
         waiting: list[WaitingCaller] = []
         queue_now: list[QueueNow] = []
-        for definition, (head, *entries) in zip(self._queues, queues, strict=True):
+        for definition, line in zip(self._queues, _lines(queues), strict=True):
+            count, oldest, *entries = line.split("\t")
             if not only_free:
-                count, oldest = _text(head).split("\t")
                 queue_now.append(QueueNow(definition, int(count), _optional_float(oldest)))
             waiting.extend(
-                caller_of(_text(entries[i]), definition.name, float(entries[i + 1]))
+                caller_of(entries[i], definition.name, float(entries[i + 1]))
                 for i in range(0, len(entries), 2)
             )
-        rr_positions = {_text(rr[i]): int(float(rr[i + 1])) for i in range(0, len(rr), 2)}
+        pairs = _text(rr).split("\t") if rr else []
+        rr_positions = {pairs[i]: int(float(pairs[i + 1])) for i in range(0, len(pairs) - 1, 2)}
         return _Snapshot(tuple(operators), tuple(waiting), tuple(queue_now), rr_positions)
 
     # ------------------------------------------------------------------ reading

@@ -1,14 +1,15 @@
 -- Read-only snapshot of the routing live state, in one round trip (see store/live_routing.py).
--- Replies are packed into tab-separated strings: a reply of many small elements costs more
--- to parse on the client than the script costs to run. Profiles are sent only when their
+-- The reply is packed into a few tab/newline-separated strings: a reply of many small
+-- elements costs more to parse on the client than the script costs to run. Profiles are sent only when their
 -- revision differs from the client's cached one. With ARGV[5] = 'free' only free operators
 -- are listed (enough to assign), and waiting entries only as many per queue as there are free
 -- operators (capped), since nobody further back can be served by this round.
 -- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names...
--- (In 'free' mode the queue head string is empty: counts are for the live view only.)
--- Returns { revision, profiles, operators, rr memory, queues } where an operator is
--- "id \t position \t state \t since \t reason \t calls \t last_end \t wrap_until \t caller \t queue"
--- and a queue is { "count \t oldest join time", member, score, member, score, ... }.
+-- (In 'free' mode count and oldest are empty: they are for the live view only.)
+-- Returns { revision, profiles, operators, rr memory, queues }: profiles as HGETALL arrays;
+-- operators one a line, "id position state since reason calls last_end wrap_until caller
+-- queue" tab-separated; rr "queue position ..." tab-separated; queues one a line (in ARGV
+-- order), "count oldest-join-time member score member score ..." tab-separated.
 local p, now, cap, only_free = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5] == 'free'
 local FIELDS = {'state', 'since', 'reason', 'calls', 'last_end', 'wrap_until', 'caller', 'queue'}
 
@@ -48,15 +49,16 @@ local take = math.min(free, cap)
 local queues = {}
 for i = 6, #ARGV do
   local q = ARGV[i]
-  local entry = {''}
+  local entry = {'', ''}
   if not only_free then
     local oldest = redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES')
-    entry[1] = redis.call('ZCARD', p .. 'q:' .. q) .. '\t' .. (oldest[2] or '')
+    entry = {redis.call('ZCARD', p .. 'q:' .. q), oldest[2] or ''}
   end
   if take > 0 then
     local waiting = redis.call('ZRANGE', p .. 'q:' .. q, 0, take - 1, 'WITHSCORES')
-    for j = 1, #waiting do entry[j + 1] = waiting[j] end
+    for j = 1, #waiting do entry[j + 2] = waiting[j] end
   end
-  queues[#queues + 1] = entry
+  queues[#queues + 1] = table.concat(entry, '\t')
 end
-return {rev, profiles, operators, redis.call('HGETALL', p .. 'rr'), queues}
+local rr = table.concat(redis.call('HGETALL', p .. 'rr'), '\t')
+return {rev, profiles, table.concat(operators, '\n'), rr, table.concat(queues, '\n')}
