@@ -24,7 +24,7 @@ log = logging.getLogger("helpline1912")
 
 # Feature modules that add their own sub-commands: each has `add_commands(subparsers)`, and
 # its commands are called as `func(args, ctx)` with a `Context` (settings + service builder).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["dialplans.cli", "services.routing_cli"]
 
 
 # --- building ------------------------------------------------------------------------------
@@ -115,9 +115,49 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     sessions = RedisCallSessions(client, ttl_s=settings.session_ttl_s)
     calls = CallService(flow=flow, sessions=sessions, records=records, clock=clock,
                         default_language=flow.default_language)
-    return Services(settings=settings, engine=engine, redis=client, flows=cfg["flows"],
-                    catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
-                    records=records, calls=calls, clock=clock)
+    services = Services(settings=settings, engine=engine, redis=client, flows=cfg["flows"],
+                        catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
+                        records=records, calls=calls, clock=clock)
+    services.extras["twilio_rest"] = twilio_rest_client(settings)
+    _add_routing(services, cfg)
+    return services
+
+
+def _add_routing(services: Any, cfg: dict[str, Any]) -> None:
+    """The live routing state (Redis) and the operator/ACD service over it."""
+    from services.routing_service import RoutingService
+    from store.live_routing import RedisLiveState
+    from store.operators_sql import SqlOperators
+
+    live = RedisLiveState(services.redis, cfg["queues"])
+    services.extras["live_queue"] = live
+    services.extras["routing"] = RoutingService(
+        live=live, operators=SqlOperators(services.engine), clock=services.clock)
+
+
+def twilio_rest_client(settings: Settings, http_client: Any = None) -> Any:
+    """The Twilio REST client, or None (logged) when the account credentials are not set."""
+    if not settings.twilio_rest_enabled:
+        log.info("Twilio REST side disabled (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set): "
+                 "no SMS sending, no dequeue to operators; the voice webhooks still work")
+        return None
+    from twilio.rest import Client
+
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                  http_client=http_client)
+
+
+def outbox_worker(services: Any) -> Any:
+    """The SMS outbox worker over Twilio, or None (logged) when it cannot send."""
+    from services.outbox_worker import OutboxWorker, TwilioSms
+
+    client = services.extras.get("twilio_rest")
+    sender = services.settings.twilio_sms_from
+    if client is None or not sender:
+        log.warning("SMS outbox worker not started: needs TWILIO_ACCOUNT_SID, "
+                    "TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM (or TWILIO_CALLER_ID)")
+        return None
+    return OutboxWorker(services.engine, TwilioSms(client, from_number=sender))
 
 
 def wsgi() -> Any:
@@ -226,13 +266,56 @@ def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
+    import threading
+
     from werkzeug.serving import run_simple
 
     from webhooks.app import create_app
 
-    app = create_app(ctx.services())
+    services = ctx.services()
+    app = create_app(services)
+    stop = threading.Event()
+    worker = outbox_worker(services)
+    if worker is not None:
+        threading.Thread(target=worker.run_forever, args=(services.clock, stop),
+                         name="sms-outbox", daemon=True).start()
+    from dialplans.cli import BackgroundFrontEnds  # FastAGI (and AMI when configured)
+
+    asterisk = BackgroundFrontEnds(settings, services).start()
+    routing = services.extras["routing"]
+    try:
+        log.info("live state: %d operators known", routing.sync_operators())
+    except Exception as exc:  # Redis down at start-up: the dispatcher retries; calls fall back
+        log.error("could not load operators into the live state: %s", exc)
+    threading.Thread(target=routing.run_forever, args=(stop,), name="acd", daemon=True).start()
     log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
-    run_simple(settings.http_host, settings.http_port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(settings.http_host, settings.http_port, app, threaded=True,
+                   use_reloader=False)
+    finally:
+        stop.set()
+        asterisk.stop()
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace, ctx: Context) -> int:
+    import threading
+
+    services = ctx.services()
+    worker = outbox_worker(services)
+    if worker is None:
+        print("error: the SMS outbox needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+              "TWILIO_SMS_FROM", file=sys.stderr)
+        return 1
+    if args.once:
+        report = worker.run_once(services.clock())
+        print(f"outbox: {report.sent} sent, {report.retrying} retrying, {report.failed} failed")
+        return 0
+    stop = threading.Event()
+    try:
+        worker.run_forever(services.clock, stop, interval_s=args.interval)
+    except KeyboardInterrupt:
+        stop.set()
     return 0
 
 
@@ -300,6 +383,11 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.set_defaults(func=cmd_serve)
+
+    outbox = sub.add_parser("outbox", help="send queued SMS through Twilio (beside gunicorn)")
+    outbox.add_argument("--once", action="store_true", help="one round, then exit")
+    outbox.add_argument("--interval", type=float, default=2.0, help="seconds between rounds")
+    outbox.set_defaults(func=cmd_outbox)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_commands(sub)
     return p
@@ -307,7 +395,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    level = logging.INFO if args.command == "serve" else logging.WARNING
+    level = logging.INFO if args.command in ("serve", "outbox") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(os.environ)

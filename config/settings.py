@@ -22,6 +22,7 @@ from config.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
+DEFAULT_PAYMENT_LINK = "https://pay.example.invalid/{company}/{ivrs}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,12 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_validate_signatures: bool = True
     twilio_caller_id: str | None = None
+    # Text-to-speech voices per language (<Say voice=...>), and the sender of outgoing SMS.
+    twilio_voice_hi: str = "Polly.Aditi"
+    twilio_voice_en: str = "Polly.Raveena"
+    twilio_sms_from: str | None = None
+    # Base URL of recorded prompts (prompts.toml `audio`); unset: prompts are spoken (TTS).
+    prompt_audio_url: str | None = None
     ami_host: str | None = None
     ami_port: int = 5038
     ami_username: str | None = None
@@ -54,7 +61,7 @@ class Settings:
     timezone: str = "Asia/Kolkata"
     session_ttl_s: int = 3600
     default_company: str = "CZ"
-    payment_link: str = "https://pay.example.invalid/{company}/{ivrs}"
+    payment_link: str = DEFAULT_PAYMENT_LINK
     config_dir: Path = CONFIG_DIR
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -105,6 +112,10 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
         twilio_validate_signatures=_flag(env, "TWILIO_VALIDATE_SIGNATURES", True),
         twilio_caller_id=env.get("TWILIO_CALLER_ID") or None,
+        twilio_voice_hi=env.get("TWILIO_VOICE_HI") or "Polly.Aditi",
+        twilio_voice_en=env.get("TWILIO_VOICE_EN") or "Polly.Raveena",
+        twilio_sms_from=env.get("TWILIO_SMS_FROM") or env.get("TWILIO_CALLER_ID") or None,
+        prompt_audio_url=_optional_url(env, "PROMPT_AUDIO_URL"),
         ami_host=env.get("AMI_HOST") or None,
         ami_port=_port(env, "AMI_PORT", 5038),
         ami_username=env.get("AMI_USERNAME") or None,
@@ -114,7 +125,7 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         timezone=timezone,
         session_ttl_s=_int(general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"),
         default_company=_default_company(general, helpline),
-        payment_link=str(general.get("payment_link", Settings.payment_link)),
+        payment_link=str(general.get("payment_link", DEFAULT_PAYMENT_LINK)),
         config_dir=config_dir,
         companies=_companies(helpline),
         sms_templates=_sms_templates(helpline),
@@ -160,6 +171,16 @@ def _base_url(env: Mapping[str, str], default: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise ConfigError(f"PUBLIC_BASE_URL: expected an http(s) URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def _optional_url(env: Mapping[str, str], key: str) -> str | None:
+    url = env.get(key)
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
     return url.rstrip("/")
 
 

@@ -351,7 +351,7 @@ def _erlang_a_agents(a: float, aht: float, patience: float, goal: _Goal) -> int:
         failing, passing, step = passing, passing + step, step * 2
     while passing - failing > 1:
         middle = (failing + passing) // 2
-        failing, passing = (failing, middle + 1) if meets(middle) else (middle, passing)
+        failing, passing = (failing, middle) if meets(middle) else (middle, passing)
     return passing
 
 

@@ -35,6 +35,9 @@ def rank(
 ) -> list[str]:
     """Operator ids in the order the queue should offer a caller to them.
 
+    ``candidates`` are the free operators who serve the queue; ``last_position`` is the listed
+    position of the operator this queue last gave a call to (``rrmemory`` resumes after it).
+
     >>> from routing.operators import OperatorState
     >>> from routing.queues import Company, Language
     >>> def cand(i, calls):

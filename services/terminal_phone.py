@@ -8,6 +8,7 @@ keyboard (an empty line is silence, end-of-file hangs up).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -68,6 +69,7 @@ def _show(services: Services, result: TurnResult, out: TextIO,
                 speak(text, say.language)
         if isinstance(command, Enqueue):
             print(f"IVR: [waiting in queue {command.queue}, priority {command.priority}]", file=out)
+            _join_live_queue(services, result.session.call_id, command)
         if isinstance(command, Hangup):
             print("IVR: [call ended]", file=out)
 
@@ -88,3 +90,14 @@ def _next_input(answers: Iterator[str] | None, read_line: Callable[[], str | Non
         keys = line.strip()
     print(f"YOU: {keys if keys else '[no input]'}", file=out)
     return DigitsEntered(keys) if keys else NoInput()
+
+
+def _join_live_queue(services: Services, call_id: str, command: Enqueue) -> None:
+    """Show the waiting caller to operators (live view, ACD) as a real call would be."""
+    routing = services.extras.get("routing")
+    if routing is None:
+        return
+    try:
+        routing.join(call_id, command.queue, command.priority)
+    except Exception as exc:  # the call itself is over; the queue view is best effort
+        logging.getLogger(__name__).warning("could not join the live queue: %s", exc)

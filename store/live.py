@@ -14,11 +14,14 @@ from typing import Any
 
 import redis
 
+from routing.errors import RoutingError
+
 log = logging.getLogger(__name__)
 
 
-class LiveStateUnavailable(Exception):
-    """Redis cannot be reached; callers fall back (e.g. straight to an operator queue)."""
+class LiveStateUnavailable(RoutingError):
+    """Redis cannot be reached; callers fall back (e.g. straight to an operator queue, or the
+    carrier's own queue)."""
 
 
 def connect_redis(url: str | None, embedded_path: Path) -> redis.Redis:

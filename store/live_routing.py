@@ -50,6 +50,7 @@ from routing.operators import (
 )
 from routing.queues import Company, Language, QueueSet, decode_score, waiting_score
 from routing.wait import QueueLoad, WaitEstimate, WaitPolicy, estimate_wait
+from store.live import LiveStateUnavailable
 
 METRICS_TTL_S = 8 * 24 * 3600  # long enough for a weekly report to read raw intervals
 HANDLE_SAMPLES = 50  # recent handle times kept per queue for the wait estimate
@@ -59,10 +60,6 @@ _FIELDS = ("state", "since", "reason", "calls", "last_end", "wrap_until", "calle
 
 ShiftEvent = LoggedIn | LoggedOut | MadeReady | Paused | StoodBy
 Effect = Callable[[Pipeline, dict[str, str], OperatorStatus, float], None]
-
-
-class LiveStateUnavailable(RoutingError):
-    """Redis cannot be reached; the front-ends fall back (e.g. plain Asterisk/Twilio queues)."""
 
 
 class EnqueueOutcome(StrEnum):
@@ -82,6 +79,8 @@ class LeftOutcome(StrEnum):
 
 def member_of(kind: CallerKind, ident: str) -> str:
     """The queue member naming a call id or, for a callback, a consumer id."""
+    if "\t" in ident or "\n" in ident:  # the snapshot script packs members with these
+        raise RoutingError(f"an id may not hold a tab or newline: {ident!r}")
     return f"{kind.value}:{ident}"
 
 
@@ -531,7 +530,7 @@ class RedisLiveState:
         cached_rev, cache = self._profiles
         scope = "free" if only_free else "all"
         rev, profiles, rows, rr, queues = self._run(
-            "snapshot", [repr(now), cached_rev, cap, scope, *self._queues.names]
+            "snapshot", [repr(now), cached_rev, cap, scope, "\t".join(self._queues.names)]
         )
         if _text(rev) != cached_rev:
             cache = {op.id: op for op in map(_profile, profiles)}

@@ -4,7 +4,8 @@
 -- revision differs from the client's cached one. With ARGV[5] = 'free' only free operators
 -- are listed (enough to assign), and waiting entries only as many per queue as there are free
 -- operators (capped), since nobody further back can be served by this round.
--- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names...
+-- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names
+-- (tab-separated in one argument: fewer arguments, less encoding on the client)
 -- (In 'free' mode count and oldest are empty: they are for the live view only.)
 -- Returns { revision, profiles, operators, rr memory, queues }: profiles as HGETALL arrays;
 -- operators one a line, "id position state since reason calls last_end wrap_until caller
@@ -47,8 +48,7 @@ end
 
 local take = math.min(free, cap)
 local queues = {}
-for i = 6, #ARGV do
-  local q = ARGV[i]
+for q in string.gmatch(ARGV[6], '[^\t]+') do
   local entry = {'', ''}
   if not only_free then
     local oldest = redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES')

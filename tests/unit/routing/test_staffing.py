@@ -135,6 +135,39 @@ def test_erlang_a_service_level_agrees_with_ode(
     )
 
 
+@pytest.mark.parametrize(
+    ("load", "agents", "patience"), [(10.0, 14, 300.0), (12.0, 9, 60.0), (3.0, 4, 20.0)]
+)
+def test_erlang_a_waits_agree_with_first_step_analysis(
+    load: float, agents: int, patience: float
+) -> None:
+    # A caller with j waiting ahead leaves state j at rate r_j = N·μ + j·θ + θ, moving on with
+    # probability (r_j - θ)/r_j. First-step recursions (in seconds):
+    #   answered_j = (r_j - θ)/r_j · answered_{j-1},                      answered_{-1} = 1
+    #   wait_answered_j = (r_j - θ)/r_j · (answered_{j-1}/r_j + wait_answered_{j-1}),   0
+    #   wait_j = 1/r_j + (r_j - θ)/r_j · wait_{j-1},                      wait_{-1} = 0
+    aht = 180.0
+    mu, theta, lam = 1 / aht, 1 / patience, load / aht
+    weights = [1.0]
+    for k in range(1, agents + 150):
+        weights.append(weights[-1] * lam / (min(k, agents) * mu + max(k - agents, 0) * theta))
+    probs = [w / sum(weights) for w in weights]
+    answered, wait_answered, wait = 1.0, 0.0, 0.0
+    total_answered, total_wait_answered, total_wait = sum(probs[:agents]), 0.0, 0.0
+    for j, prob in enumerate(probs[agents:]):
+        rate = agents * mu + (j + 1) * theta
+        move = (rate - theta) / rate
+        wait_answered = move * (answered / rate + wait_answered)
+        answered, wait = move * answered, 1 / rate + move * wait
+        total_answered += prob * answered
+        total_wait_answered += prob * wait_answered
+        total_wait += prob * wait
+    result = erlang_a(load, agents, aht, patience)
+    assert result.p_abandon == pytest.approx(1 - total_answered, rel=1e-9)
+    assert result.asa_s == pytest.approx(total_wait_answered / total_answered, rel=1e-9)
+    assert result.mean_wait_s == pytest.approx(total_wait, rel=1e-9)  # Little: Lq / λ
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     load=loads,

@@ -1,0 +1,209 @@
+"""Benchmark: FastAGI turn latency with 200 concurrent calls, and AMI events applied per second.
+
+FastAGI: 200 scripted Asterisk peers (`dialplans.agi_peer`) call our FastAGI server at once,
+each keying English, confirming the connection and "no supply" (a docket is committed in the
+last turn), pausing 0.2-0.6 s before each key as a person listening to a prompt would. A turn's
+latency is the time from the peer's reply carrying the keys to the next AGI command: the whole
+engine turn (Redis session lock, lookups, the SQL docket write, rendering to file names). The
+same peers also call a bare panoramisk FastAGI route that asks the same questions and does
+nothing else, in the same run, as the ceiling. Goal: p99 ≤ 10 ms.
+
+AMI: the recorded Asterisk 22 traffic (`../shared/fixtures/asterisk-22/`) replayed in a loop:
+parsed by panoramisk's `Message.from_line`, translated, and applied by the mirror through the
+ordered dispatcher (worker threads, in order per call) to in-memory ports; beside it, parsing
+alone. Uses a temporary seeded SQLite file and an embedded Redis (or `REDIS_URL`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "asterisk-22"
+KEYS = ("2", "1", "1")
+CALLER = "9000000002"
+
+
+@contextmanager
+def _services() -> Iterator[Any]:
+    import run_ivr
+    from config.settings import load_settings
+    from store.db import make_engine, upgrade
+    from store.seed import seed
+
+    with tempfile.TemporaryDirectory() as folder:
+        env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite", "HELPLINE_VAR_DIR": folder}
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = os.environ["REDIS_URL"]
+        settings = load_settings(env)
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        companies = {c.code: (c.name_en, c.name_hi, c.headquarters)
+                     for c in settings.companies.values()}
+        seed(engine, consumers=300, seed=7, now=datetime.now(UTC), companies=companies,
+             progress=False)
+        engine.dispose()
+        services = run_ivr.build_services(settings)
+        try:
+            yield services
+        finally:
+            services.engine.dispose()
+            services.redis.close()
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50_ms": round(pick(0.50) * 1000, 2), "p99_ms": round(pick(0.99) * 1000, 2),
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 2), "turns": len(ordered)}
+
+
+async def _bare_route(request: Any) -> None:
+    """The ceiling: the same questions, no engine."""
+    for _ in KEYS:
+        await request.send_command("GET DATA helpline1912/silence 6000 1")
+    await request.send_command('SET VARIABLE HELPLINE_ACTION "hangup"')
+
+
+async def _calls(port: int, sessions: int, prefix: str) -> tuple[list[float], int]:
+    from dialplans import agi_peer
+
+    rng = random.Random(1912)
+
+    async def one(n: int) -> agi_peer.PeerLog:
+        await asyncio.sleep(rng.uniform(0, 0.5))  # calls arrive over half a second
+        return await agi_peer.call("127.0.0.1", port, uniqueid=f"{prefix}.{n}", caller=CALLER,
+                                   answers=KEYS, think_s=lambda: rng.uniform(0.2, 0.6))
+
+    logs = await asyncio.gather(*(one(n) for n in range(sessions)))
+    completed = sum(log.variables.get("HELPLINE_ACTION") == "hangup" for log in logs)
+    return [x for log in logs for x in log.turn_latencies], completed
+
+
+async def _agi(services: Any, sessions: int) -> dict[str, Any]:
+    from panoramisk.fast_agi import Application
+
+    from dialplans.agi import FastAgiServer
+    from dialplans.agi_session import IvrOverAgi
+
+    runner = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
+                        queues=services.queues, local_now=services.local_now, threads=32)
+    server = FastAgiServer(runner)
+    _, port = await server.start("127.0.0.1", 0)
+    try:
+        ivr, completed = await _calls(port, sessions, f"{int(time.time())}")
+    finally:
+        await server.close()
+    bare_app = Application(loop=asyncio.get_running_loop())
+    bare_app.add_route("1912", _bare_route)
+    bare = await asyncio.start_server(bare_app.handler, "127.0.0.1", 0)
+    try:
+        ceiling, _ = await _calls(bare.sockets[0].getsockname()[1], sessions, "bare")
+    finally:
+        bare.close()
+        await bare.wait_closed()
+    return {"sessions": sessions, "completed_calls": completed,
+            "ivr": _percentiles(ivr), "bare": _percentiles(ceiling)}
+
+
+class _Ports:
+    """In-memory live state, call log and directory: the mirror's own cost is measured."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __getattr__(self, name: str) -> Any:
+        def port(*args: Any, **kwargs: Any) -> None:
+            self.count += 1
+        return port
+
+    def priority_of(self, call_id: str) -> int | None:
+        return 0
+
+    def operator_for(self, interface: str) -> str | None:
+        return interface.rsplit("/", 1)[-1]
+
+
+def _recorded_messages() -> list[str]:
+    chunks: list[str] = []
+    for path in sorted(FIXTURES.glob("ami-*.txt")):
+        for chunk in path.read_bytes().decode().split("\r\n\r\n"):
+            lines = [x for x in chunk.split("\r\n") if x and not x.startswith("#")]
+            if lines:
+                chunks.append("\r\n".join(lines))
+    return chunks
+
+
+async def _ami(seconds: float) -> dict[str, Any]:
+    from panoramisk.message import Message
+
+    from dialplans.dispatch import OrderedDispatcher
+    from dialplans.events import Ignored, translate
+    from dialplans.mirror import QueueMirror
+
+    chunks = _recorded_messages()
+    if not chunks:
+        return {"skipped": f"no recordings in {FIXTURES}"}
+    started = time.perf_counter()
+    parsed = 0
+    while time.perf_counter() - started < seconds / 2:
+        parsed += sum(Message.from_line(c) is not None for c in chunks)
+    parse_rate = parsed / (time.perf_counter() - started)
+
+    ports = _Ports()
+    mirror = QueueMirror(operators=ports, live=ports, calls=ports,  # type: ignore[arg-type]
+                         clock=lambda: datetime.now(UTC))
+    dispatcher = OrderedDispatcher(mirror.apply)
+    dispatcher.start()
+    events = used = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds / 2:
+        for chunk in chunks:
+            message = Message.from_line(chunk)
+            if message is None or "event" not in message:
+                continue
+            events += 1
+            fact = translate(message)
+            if not isinstance(fact, Ignored):
+                used += 1
+                dispatcher.submit(fact)
+        await dispatcher.drain()
+    elapsed = time.perf_counter() - started
+    await dispatcher.close()
+    return {"events_per_s": round(events / elapsed), "queue_facts_applied_per_s":
+            round(mirror.applied / elapsed), "parse_only_messages_per_s": round(parse_rate),
+            "events": events, "queue_facts": used}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Measure; latencies in milliseconds, rates per second."""
+    with _services() as services:
+        agi = asyncio.run(_agi(services, sessions=200))
+    ami = asyncio.run(_ami(seconds=2.0 if quick else 6.0))
+    return {
+        "agi_sessions": agi["sessions"],
+        "agi_completed_calls": agi["completed_calls"],
+        "agi_turn_p50_ms": agi["ivr"]["p50_ms"],
+        "agi_turn_p99_ms": agi["ivr"]["p99_ms"],
+        "agi_turns": agi["ivr"]["turns"],
+        "bare_turn_p50_ms": agi["bare"]["p50_ms"],
+        "bare_turn_p99_ms": agi["bare"]["p99_ms"],
+        "agi_p99_goal_met": agi["ivr"]["p99_ms"] <= 10.0,
+        "ami": ami,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv[1:]), indent=2))

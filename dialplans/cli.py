@@ -1,0 +1,246 @@
+"""The Asterisk front-end's commands (`dialplan`, `prompts`, `agi`) and its start-up in `serve`.
+
+Commands get `(args, ctx)` from `run_ivr.py`, the composition root; this module builds only
+what belongs to the Asterisk side (FastAGI server, AMI link, mirror) from the services it is
+handed. `serve` runs the FastAGI server and the AMI link on their own event loop in a daemon
+thread (`BackgroundFrontEnds`), next to the blocking HTTP server; `agi` runs them alone. Other
+parts of the service reach Asterisk through `services.extras["asterisk"]`, whose `send` is
+safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dialplans.actions import AmiAction
+from dialplans.agi import FastAgiServer
+from dialplans.agi_session import IvrOverAgi
+from dialplans.ami import ActionResult, AmiLink
+from dialplans.errors import ToolMissing
+from dialplans.generate import (
+    DialplanOptions,
+    render_context,
+    render_extensions,
+    render_manager,
+    render_queue_sections,
+    render_queues,
+    static_members,
+    write_files,
+)
+from dialplans.mirror import QueueMirror
+from dialplans.prompts_audio import find_tools, inventory, prompt_file, render_audio, write_index
+from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
+from ivr.prompts import LANGUAGES, Catalogue
+from routing.queues import choose_queue
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+HOLD_PROMPTS = ("queue_hold", "connecting_operator")  # the first the catalogue has is used
+
+
+def add_commands(subparsers: Any) -> None:
+    d = subparsers.add_parser("dialplan", help="write Asterisk's extensions.conf, queues.conf "
+                              "and the AMI user")
+    d.add_argument("--out", required=True, type=Path, help="folder to write the files to")
+    d.add_argument("--agi-url", help="the FastAGI server as Asterisk reaches it "
+                   "(default agi://AGI_HOST:AGI_PORT)")
+    d.add_argument("--members", choices=["dynamic", "static"], default="dynamic",
+                   help="dynamic: operators join over AMI when they log in (default); static: "
+                   "list every operator in queues.conf, for installs without the AMI link")
+    d.add_argument("--ami-permit", default="127.0.0.1", help="address the AMI user logs in from")
+    d.set_defaults(func=cmd_dialplan)
+
+    p = subparsers.add_parser("prompts", help="render every prompt and read-out word as 8 kHz "
+                              "WAV files for Asterisk (needs espeak-ng and sox)")
+    p.add_argument("--out", required=True, type=Path, help="folder to write the files to")
+    p.add_argument("--jobs", type=int, default=4, help="files rendered at once")
+    p.set_defaults(func=cmd_prompts)
+
+    a = subparsers.add_parser("agi", help="run the FastAGI server (and the AMI link when "
+                              "AMI_HOST, AMI_USERNAME and AMI_SECRET are set)")
+    a.set_defaults(func=cmd_agi)
+
+
+def _configuration(settings: Any) -> dict[str, Any]:
+    from run_ivr import load_configuration  # the composition root validates every admin file
+
+    return load_configuration(settings)
+
+
+def hold_announcements(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Per language, the file of the periodic "please hold" announcement."""
+    pid = next((p for p in HOLD_PROMPTS if p in catalogue.texts), None)
+    if pid is None or catalogue.placeholders(pid):
+        return {}
+    return {lang: [prompt_file(lang, pid, 0, catalogue.text(pid, lang))] for lang in LANGUAGES}
+
+
+def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
+    settings = ctx.settings
+    cfg = _configuration(settings)
+    queues, flow = cfg["queues"], cfg["flows"]["1912"]
+    default_queue, _ = choose_queue(queues, company=settings.default_company,
+                                    language=flow.default_language, hazard=False)
+    agi_url = args.agi_url or f"agi://{settings.agi_host}:{settings.agi_port}"
+    members = None
+    if args.members == "static":
+        from store.db import make_engine
+
+        members = static_members(queues, SqlOperators(make_engine(settings.database_url)).all())
+    options = DialplanOptions(agi_url, default_queue)
+    announce = hold_announcements(cfg["catalogue"])
+    sections = render_queue_sections(queues, periodic_announce=announce, members=members)
+    files = {
+        # Whole files for a dedicated Asterisk, and fragments to #include into an existing one.
+        "extensions.conf": render_extensions(options),
+        "extensions_helpline1912.conf": render_context(options),
+        "queues.conf": render_queues(queues, periodic_announce=announce, members=members),
+        "queues_helpline1912.conf": sections,
+        "manager_helpline1912.conf": render_manager(
+            username=settings.ami_username or "helpline1912", secret=settings.ami_secret,
+            permit=args.ami_permit),
+    }
+    for path in write_files(args.out, files):
+        print(f"wrote {path}")
+    print(f"check with: asterisklint dialplan-check {args.out / 'extensions.conf'}")
+    return 0
+
+
+def cmd_prompts(args: argparse.Namespace, ctx: Any) -> int:
+    catalogue = _configuration(ctx.settings)["catalogue"]
+    entries = inventory(catalogue)
+    index = write_index(entries, args.out)
+    try:
+        tools = find_tools()
+    except ToolMissing as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        print(f"(the list of files to render is in {index})", file=sys.stderr)
+        return 1
+    report = render_audio(entries, args.out, tools=tools, jobs=args.jobs)
+    print(f"{len(entries)} prompt pieces and words: {report.written} rendered, "
+          f"{report.skipped} already there; index {index}")
+    print(f"copy {args.out} to Asterisk's sounds folder as helpline1912, e.g. "
+          f"/var/lib/asterisk/sounds/helpline1912")
+    return 0
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+@dataclass
+class AsteriskFrontEnds:
+    agi: FastAgiServer
+    ami: AmiLink | None
+
+    async def close(self) -> None:
+        if self.ami is not None:
+            await self.ami.close()
+        await self.agi.close()
+
+
+def build_ami_link(settings: Any, services: Any) -> AmiLink:
+    """The AMI link, mirroring into the live state adapter the services hold (if any)."""
+    mirror = QueueMirror(
+        operators=SqlOperators(services.engine),
+        clock=services.clock,
+        live=services.extras.get("asterisk_live_queues"),
+        calls=SqlQueueCallLog(services.engine),
+        originates=services.extras.get("originate_listener"),
+    )
+    return AmiLink(host=settings.ami_host, port=settings.ami_port,
+                   username=settings.ami_username, secret=settings.ami_secret,
+                   apply=mirror.apply, resynchronise=mirror.resynchronise)
+
+
+async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
+    calls = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
+                       queues=services.queues, local_now=services.local_now,
+                       callbacks=SqlCallbackRequests(services.engine))
+    server = FastAgiServer(calls)
+    await server.start(settings.agi_host, settings.agi_port)
+    link = None
+    if settings.ami_enabled:
+        link = build_ami_link(settings, services)
+        await link.start()
+    else:
+        log.info("AMI link off (AMI_HOST, AMI_USERNAME and AMI_SECRET not all set)")
+    return AsteriskFrontEnds(server, link)
+
+
+def cmd_agi(args: argparse.Namespace, ctx: Any) -> int:
+    services = ctx.services()
+
+    async def run() -> None:
+        fronts = await start_frontends(ctx.settings, services)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await fronts.close()
+
+    asyncio.run(run())
+    return 0
+
+
+class BackgroundFrontEnds:
+    """The FastAGI server and AMI link on an event loop in a daemon thread (for `serve`)."""
+
+    def __init__(self, settings: Any, services: Any) -> None:
+        self._settings = settings
+        self._services = services
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="asterisk", daemon=True)
+        self._fronts: AsteriskFrontEnds | None = None
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
+
+    def start(self, timeout: float = 15.0) -> BackgroundFrontEnds:
+        self._thread.start()
+        if not self._started.wait(timeout) or self._failure is not None:
+            raise RuntimeError(f"the Asterisk front-end did not start: {self._failure}")
+        self._services.extras["asterisk"] = self
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._fronts = self._loop.run_until_complete(
+                start_frontends(self._settings, self._services))
+        except BaseException as exc:  # reported to the starting thread, which raises it
+            self._failure = exc
+            self._started.set()
+            return
+        self._started.set()
+        self._loop.run_forever()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 15.0) -> T:
+        """Run a coroutine on the front-end's loop from any thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def send(self, action: AmiAction) -> ActionResult:
+        """Send an AMI action from any thread (console, storm controller)."""
+        fronts = self._fronts
+        if fronts is None or fronts.ami is None:
+            return ActionResult(False, "AMI link off")
+        return self.run(fronts.ami.send(action))
+
+    def stop(self) -> None:
+        if self._fronts is not None:
+            with contextlib.suppress(Exception):
+                self.run(self._fronts.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)

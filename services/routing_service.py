@@ -1,0 +1,140 @@
+"""Operator actions and the ACD loop, shared by the HTTP API, the CLI and the front-ends.
+
+An operator action (log in, ready, pause, end wrap-up, log out, stand by) goes through the
+live state's validated transition; when it frees an operator, an assignment round runs at
+once. Each assignment is handed to the executor of the caller's front-end (Twilio dequeues the
+caller to a `<Dial>`; a terminal-phone caller just keeps the operator ringing). A round also
+runs periodically in the server (`run_forever`), which catches timers: overflow, the end of
+wrap-up, callbacks whose turn came.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from routing.acd import Action, ConnectCaller
+from routing.errors import RoutingError
+from routing.operators import (
+    LoggedIn,
+    LoggedOut,
+    MadeReady,
+    OperatorState,
+    OperatorStatus,
+    Paused,
+    Rejected,
+    StoodBy,
+)
+from store.live_routing import RedisLiveState
+from store.operators_sql import SqlOperators
+
+log = logging.getLogger(__name__)
+
+Executor = Callable[[Action, float], bool]
+
+
+class OperatorAction(StrEnum):
+    LOGIN = "login"
+    READY = "ready"
+    PAUSE = "pause"
+    WRAPUP_DONE = "wrapup-done"
+    STANDBY = "standby"
+    LOGOUT = "logout"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    ok: bool
+    status: OperatorStatus | None
+    message: str = ""
+    assignments: int = 0
+
+
+class RoutingService:
+    def __init__(
+        self,
+        *,
+        live: RedisLiveState,
+        operators: SqlOperators,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.live = live
+        self._operators = operators
+        self._clock = clock
+        self._executors: list[Executor] = []
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    def add_executor(self, executor: Executor) -> None:
+        """A front-end that carries out assignments of its own callers (returns True if so)."""
+        self._executors.append(executor)
+
+    def sync_operators(self) -> int:
+        """Copy the operators from SQL into the live state (profiles only; states are kept)."""
+        now = self._now()
+        operators = self._operators.all()
+        for operator in operators:
+            self.live.register_operator(operator, now)
+        return len(operators)
+
+    def act(self, operator_id: str, action: OperatorAction, reason: str = "") -> ActionResult:
+        if self._operators.get(operator_id) is None:
+            raise RoutingError(f"unknown operator {operator_id!r}")
+        now = self._now()
+        self.live.register_operator(self._operators.get(operator_id), now)  # type: ignore[arg-type]
+        current = self.live.operator_status(operator_id, now)
+        event = _event(action, current, reason)
+        result = self.live.apply(operator_id, event, now)
+        if isinstance(result, Rejected):
+            return ActionResult(False, current, result.message)
+        assigned = 0
+        if result.state is OperatorState.READY:
+            assigned = len(self.dispatch())
+        status = self.live.operator_status(operator_id, self._now())
+        return ActionResult(True, status, "", assigned)
+
+    def join(self, call_id: str, queue: str, priority: int) -> str:
+        """Put a caller in the live queue (the terminal phone; Twilio joins from its wait page)."""
+        outcome = self.live.enqueue(call_id, queue, priority, self._now())
+        self.dispatch()
+        return str(outcome)
+
+    def dispatch(self) -> list[Action]:
+        """One assignment round: every (caller, operator) pair handed to its front-end."""
+        now = self._now()
+        actions = self.live.assign(now)
+        for action in actions:
+            if not any(execute(action, now) for execute in self._executors):
+                who = action.caller.id if isinstance(action, ConnectCaller) else action
+                log.info("assignment %s → %s: no front-end to carry it out (operator rings)",
+                         who, action.operator_id)
+        return actions
+
+    def live_view(self) -> dict[str, Any]:
+        return self.live.live(self._now())
+
+    def run_forever(self, stop: threading.Event, *, interval_s: float = 2.0) -> None:
+        while not stop.wait(interval_s):
+            try:
+                self.dispatch()
+            except Exception:  # the loop must survive a Redis restart or a front-end error
+                log.exception("assignment round failed; retrying in %s s", interval_s)
+
+
+def _event(action: OperatorAction, current: OperatorStatus, reason: str) -> Any:
+    offline = current.state is OperatorState.OFFLINE
+    if action is OperatorAction.LOGIN or (action is OperatorAction.READY and offline):
+        return LoggedIn()
+    if action in (OperatorAction.READY, OperatorAction.WRAPUP_DONE):
+        return MadeReady()
+    if action is OperatorAction.PAUSE:
+        return Paused(reason or "break")
+    if action is OperatorAction.STANDBY:
+        return StoodBy()
+    return LoggedOut()

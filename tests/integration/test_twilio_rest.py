@@ -1,0 +1,435 @@
+"""The REST side: dequeueing callers to operators, and the SMS outbox worker.
+
+The real `twilio.rest.Client` runs with a recording transport (a `twilio.http.HttpClient`
+subclass) that keeps what would be sent and answers with Twilio-shaped JSON, since Twilio's
+cloud is out of reach. The routing live state is an in-memory fake of the `LiveQueue` port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import insert, select, update
+from twilio.http import HttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from routing.acd import CallerKind, ConnectCaller, WaitingCaller
+from routing.callbacks import CallbackOutcome
+from routing.wait import WaitEstimate
+from services.outbox_worker import OutboxWorker, TwilioSms
+from store import schema as t
+from webhooks.app import create_app
+
+TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT = "AC" + "1" * 32
+BASE = "https://helpline.example.in"
+QUEUE_SID = "QU" + "2" * 32
+
+
+@dataclass
+class Sent:
+    method: str
+    url: str
+    data: dict[str, Any]
+
+
+@dataclass
+class RecordingTransport(HttpClient):
+    """Records each request; `answer` gives (status, JSON body) for it."""
+
+    answer: Callable[[Sent], tuple[int, dict[str, Any]]]
+    sent: list[Sent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(logging.getLogger("twilio-recording"), is_async=False)
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        request = Sent(method, uri, dict(data or {}))
+        self.sent.append(request)
+        status, body = self.answer(request)
+        return TwilioResponse(status, json.dumps(body))
+
+
+def twilio_answers(request: Sent) -> tuple[int, dict[str, Any]]:
+    path = urlsplit(request.url).path
+    if path.endswith("/Queues.json"):
+        return 200, {
+            "queues": [{"sid": QUEUE_SID, "friendly_name": "WZ-en"}],
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "uri": path,
+        }
+    if "/Members/" in path:
+        return 200, {
+            "call_sid": path.rsplit("/", 1)[1].removesuffix(".json"),
+            "queue_sid": QUEUE_SID,
+            "position": 1,
+            "wait_time": 12,
+        }
+    raise AssertionError(f"unexpected Twilio request {request}")
+
+
+class FakeLive:
+    """In-memory routing live state: one free operator per queue, positions in join order."""
+
+    def __init__(self, operators: dict[str, str]) -> None:
+        self.free = dict(operators)  # queue -> operator id
+        self.waiting: dict[str, list[str]] = {}
+        self.events: list[tuple[str, str]] = []
+        self.callbacks: list[str] = []
+
+    def enqueue(self, call_id: str, queue: str, priority: int, now: float) -> object:
+        self.waiting.setdefault(queue, []).append(call_id)
+        return "queued"
+
+    def position(self, call_id: str) -> tuple[str, int] | None:
+        for queue, calls in self.waiting.items():
+            if call_id in calls:
+                return queue, calls.index(call_id) + 1
+        return None
+
+    def estimate(self, queue: str, position: int, now: float) -> WaitEstimate:
+        return WaitEstimate(position * 240, True)
+
+    def assign(self, now: float) -> list[ConnectCaller]:
+        actions = []
+        for queue, calls in self.waiting.items():
+            if calls and queue in self.free:
+                call_id = calls.pop(0)
+                caller = WaitingCaller(call_id, CallerKind.CALL, queue, 0, now)
+                actions.append(ConnectCaller(caller, self.free.pop(queue)))
+                self.events.append(("ringing", call_id))
+        return actions
+
+    def answered(self, operator_id: str, now: float) -> object:
+        self.events.append(("answered", operator_id))
+        return None
+
+    def no_answer(self, operator_id: str, now: float) -> object:
+        self.events.append(("no_answer", operator_id))
+        return None
+
+    def call_ended(self, operator_id: str, now: float) -> object:
+        self.events.append(("call_ended", operator_id))
+        return None
+
+    def caller_left(self, call_id: str, now: float) -> object:
+        self.events.append(("caller_left", call_id))
+        return None
+
+    def request_callback(
+        self,
+        call_id: str,
+        *,
+        consumer_id: str,
+        phone: str,
+        now: float,
+        fault_id: str | None = None,
+        language: str | None = None,
+    ) -> CallbackOutcome:
+        self.callbacks.append(f"{consumer_id} {phone}")
+        return CallbackOutcome.REQUESTED
+
+
+@pytest.fixture
+def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
+    return {
+        **settings_env,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": BASE,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_SMS_FROM": "+15005550006",
+    }
+
+
+def post(client: FlaskClient, url: str, data: dict[str, str]) -> ET.Element:
+    parts = urlsplit(url if url.startswith("http") else BASE + url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
+    reply = client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+    assert reply.status_code == 200, reply.data
+    return ET.fromstring(reply.data)
+
+
+def form(sid: str, **extra: str) -> dict[str, str]:
+    return {"CallSid": sid, "AccountSid": ACCOUNT, "From": "+919000000002", **extra}
+
+
+def to_queue(client: FlaskClient, sid: str) -> ET.Element:
+    """Call in and press 2 (English), 1 (confirm), 0 (operator): the last page enqueues."""
+    root = post(client, "/twilio/voice", form(sid))
+    for key in ("2", "1", "0"):
+        root = post(client, root.find("Gather").attrib["action"], form(sid, Digits=key))
+    return root
+
+
+@pytest.fixture
+def wired(services: Any) -> tuple[FlaskClient, FakeLive, RecordingTransport]:
+    transport = RecordingTransport(twilio_answers)
+    services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=transport)
+    live = FakeLive({"WZ-en": "wz-op01"})
+    services.extras["live_queue"] = live
+    return create_app(services).test_client(), live, transport
+
+
+def test_enqueue_wait_dequeue_dial_and_complete(wired: Any, services: Any, clock: Any) -> None:
+    client, live, transport = wired
+    enqueue = to_queue(client, "CA-q1").find("Enqueue")
+    assert enqueue is not None and enqueue.text == "WZ-en"
+    # the wait URL joins the live queue, gets the caller assigned and dequeues them by REST
+    post(
+        client,
+        enqueue.attrib["waitUrl"],
+        form("CA-q1", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
+    )
+    member = [s for s in transport.sent if "/Members/" in s.url]
+    assert len(member) == 1 and member[0].url.endswith(f"/Queues/{QUEUE_SID}/Members/CA-q1.json")
+    connect_url = member[0].data["Url"]
+    assert connect_url.startswith(BASE + "/twilio/queue/connect") and "op=wz-op01" in connect_url
+    dial = post(client, connect_url, form("CA-q1")).find("Dial")
+    number = dial.find("Number")
+    with services.engine.connect() as conn:
+        phone = conn.execute(select(t.operators.c.phone).where(t.operators.c.id == "wz-op01"))
+        assert number.text == phone.scalar_one()
+    assert number.attrib["statusCallbackEvent"] == "answered completed"
+    clock.advance(seconds=30)
+    post(client, number.attrib["statusCallback"], form("CA-op", CallStatus="in-progress"))
+    clock.advance(seconds=95)
+    post(
+        client,
+        number.attrib["statusCallback"],
+        form("CA-op", CallStatus="completed", CallDuration="95"),
+    )
+    hangup = post(client, dial.attrib["action"], form("CA-q1", DialCallStatus="completed"))
+    post(client, "/twilio/voice/status", form("CA-q1", CallStatus="completed", CallDuration="160"))
+    assert [el.tag for el in hangup] == ["Hangup"]
+    assert ("answered", "wz-op01") in live.events and ("call_ended", "wz-op01") in live.events
+    with services.engine.connect() as conn:
+        row = conn.execute(select(t.calls).where(t.calls.c.call_id == "CA-q1")).one()
+    assert (row.outcome, row.operator_id, row.wait_s, row.talk_s, row.duration_s) == (
+        "answered",
+        "wz-op01",
+        30,
+        95,
+        160,
+    )
+
+
+def test_operator_phone_comes_from_the_operator_record(wired: Any, services: Any) -> None:
+    client, _, _ = wired
+    with services.engine.begin() as conn:
+        conn.execute(
+            update(t.operators).where(t.operators.c.id == "wz-op01").values(phone="+918399999999")
+        )
+    url = "/twilio/queue/connect?queue=WZ-en&priority=0&lang=en&op=wz-op01"
+    assert post(client, url, form("CA-ph")).find("Dial/Number").text == "+918399999999"
+
+
+def test_ring_no_answer_puts_the_caller_back_in_the_same_queue(wired: Any) -> None:
+    client, live, _ = wired
+    url = "/twilio/queue/dialed?queue=WZ-en&priority=0&lang=en&op=wz-op01"
+    root = post(client, url, form("CA-rna", DialCallStatus="no-answer"))
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None and enqueue.text == "WZ-en"
+    assert live.events == [("no_answer", "wz-op01")]
+
+
+def test_wait_tells_position_wait_fault_news_and_offers_a_callback(
+    wired: Any, services: Any
+) -> None:
+    client, live, _ = wired
+    live.free.clear()  # nobody free: the caller waits
+    live.waiting["WZ-en"] = ["CA-a", "CA-b", "CA-c"]
+    to_queue(client, "CA-w")
+    consumer = services.calls.current("CA-w").vars["consumer"]
+    with services.engine.begin() as conn:
+        conn.execute(
+            insert(t.faults).values(
+                level="feeder",
+                asset_code=consumer["feeder_code"],
+                cause="wind",
+                company="WZ",
+                source="test",
+                started_at=services.clock() - timedelta(hours=1),
+                etr=services.clock() + timedelta(hours=2),
+                force_majeure=True,
+                consumers_affected=900,
+            )
+        )
+    root = post(
+        client,
+        "/twilio/queue/wait?queue=WZ-en&priority=0&lang=en",
+        form("CA-w", QueueSid=QUEUE_SID, QueuePosition="4", QueueTime="0"),
+    )
+    text = " ".join(el.text or "" for el in root.iter("Say"))
+    assert "You are number 4 in the queue." in text
+    assert "Your expected wait is about 16 minutes." in text and "strong wind" in text
+    gather = root.find("Gather")
+    assert gather is not None and "press 1" in gather.find("Say").text
+    assert root[-1].tag == "Pause"
+    reply = post(client, gather.attrib["action"], form("CA-w", Digits="1"))
+    assert [el.tag for el in reply] == ["Say", "Leave"]
+    assert live.callbacks == [f"{consumer['ivrs']} +919000000002"]
+    done = post(
+        client,
+        "/twilio/queue/result?queue=WZ-en&priority=0&lang=en",
+        form("CA-w", QueueResult="leave", QueueTime="40"),
+    )
+    assert [el.tag for el in done] == ["Hangup"]
+    post(client, "/twilio/voice/status", form("CA-w", CallStatus="completed", CallDuration="80"))
+    with services.engine.connect() as conn:
+        row = conn.execute(select(t.calls).where(t.calls.c.call_id == "CA-w")).one()
+    assert (row.queue_result, row.outcome) == ("leave", "callback")
+
+
+def test_caller_hanging_up_in_the_queue_is_recorded_as_abandoned(wired: Any, services: Any) -> None:
+    client, live, _ = wired
+    live.free.clear()
+    to_queue(client, "CA-ab")
+    post(
+        client,
+        "/twilio/queue/result?queue=WZ-en&priority=0&lang=en",
+        form("CA-ab", QueueResult="hangup", QueueTime="25"),
+    )
+    post(client, "/twilio/voice/status", form("CA-ab", CallStatus="completed", CallDuration="70"))
+    assert ("caller_left", "CA-ab") in live.events
+    with services.engine.connect() as conn:
+        row = conn.execute(select(t.calls).where(t.calls.c.call_id == "CA-ab")).one()
+    assert (row.queue_result, row.outcome, row.duration_s) == ("hangup", "abandoned", 70)
+
+
+# --- SMS outbox -------------------------------------------------------------------------------
+
+
+def queued_sms(services: Any, count: int) -> None:
+    with services.engine.begin() as conn:
+        for i in range(count):
+            conn.execute(
+                insert(t.outbox).values(
+                    kind="docket",
+                    to_number=f"900000010{i}",
+                    body=f"message {i}",
+                    status="queued",
+                    attempts=0,
+                    created_at=services.clock(),
+                    next_attempt_at=services.clock(),
+                )
+            )
+
+
+def outbox_rows(services: Any) -> list[Any]:
+    with services.engine.connect() as conn:
+        return list(conn.execute(select(t.outbox).order_by(t.outbox.c.id)))
+
+
+def test_outbox_sends_through_the_messages_api(services: Any) -> None:
+    queued_sms(services, 2)
+    transport = RecordingTransport(lambda r: (201, {"sid": "SM" + "3" * 32, "status": "queued"}))
+    worker = OutboxWorker(
+        services.engine,
+        TwilioSms(Client(ACCOUNT, TOKEN, http_client=transport), from_number="+15005550006"),
+    )
+    report = worker.run_once(services.clock())
+    assert (report.sent, report.failed) == (2, 0)
+    assert [s.data["To"] for s in transport.sent] == ["+919000000100", "+919000000101"]
+    assert all(s.url.endswith(f"/Accounts/{ACCOUNT}/Messages.json") for s in transport.sent)
+    assert {r.status for r in outbox_rows(services)} == {"sent"}
+    assert worker.run_once(services.clock()).sent == 0  # nothing sent twice
+
+
+def test_outbox_retries_with_backoff_then_gives_up(services: Any, clock: Any) -> None:
+    queued_sms(services, 1)
+    down = RecordingTransport(
+        lambda r: (503, {"code": 20503, "message": "unavailable", "status": 503})
+    )
+    worker = OutboxWorker(
+        services.engine,
+        TwilioSms(Client(ACCOUNT, TOKEN, http_client=down), from_number="+15005550006"),
+        max_attempts=3,
+    )
+    assert worker.run_once(clock()).retrying == 1
+    assert worker.run_once(clock()).retrying == 0  # not due yet: backing off
+    clock.advance(seconds=31)
+    assert worker.run_once(clock()).retrying == 1
+    clock.advance(seconds=61)
+    assert worker.run_once(clock()).failed == 1
+    row = outbox_rows(services)[0]
+    assert (row.status, row.attempts, len(down.sent)) == ("failed", 3, 3)
+    assert "503" in row.error
+
+
+def test_outbox_does_not_retry_a_bad_number(services: Any) -> None:
+    queued_sms(services, 1)
+    bad = RecordingTransport(
+        lambda r: (400, {"code": 21211, "message": "Invalid 'To'", "status": 400})
+    )
+    worker = OutboxWorker(
+        services.engine,
+        TwilioSms(Client(ACCOUNT, TOKEN, http_client=bad), from_number="+15005550006"),
+    )
+    assert worker.run_once(services.clock()).failed == 1
+    assert outbox_rows(services)[0].status == "failed" and len(bad.sent) == 1
+
+
+def test_redis_live_state_fits_the_port(services: Any, clock: Any) -> None:
+    """The real routing live state drives the same hand-over (ring, answer, wrap-up)."""
+    from routing.operators import LoggedIn, Operator, OperatorState
+    from routing.queues import Company, Language
+    from store.live_routing import RedisLiveState
+
+    live = RedisLiveState(services.redis, services.queues)
+    now = clock().timestamp()
+    op = Operator(
+        "wz-op01",
+        "Op",
+        "+918300000099",
+        "PJSIP/wz-op01",
+        frozenset({Language.EN}),
+        frozenset({Company.WZ}),
+    )
+    live.register_operator(op, now)
+    live.apply("wz-op01", LoggedIn(), now)
+    transport = RecordingTransport(twilio_answers)
+    services.extras.update(
+        live_queue=live, twilio_rest=Client(ACCOUNT, TOKEN, http_client=transport)
+    )
+    client = create_app(services).test_client()
+    enqueue = to_queue(client, "CA-real").find("Enqueue")
+    post(
+        client,
+        enqueue.attrib["waitUrl"],
+        form("CA-real", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
+    )
+    assert live.operator_status("wz-op01", now).state is OperatorState.RINGING
+    [member] = [s for s in transport.sent if "/Members/CA-real" in s.url]
+    dial = post(client, member.data["Url"], form("CA-real")).find("Dial")
+    callback = dial.find("Number").attrib["statusCallback"]
+    post(client, callback, form("CA-op", CallStatus="in-progress"))
+    assert live.operator_status("wz-op01", now).state is OperatorState.ON_CALL
+    clock.advance(seconds=60)
+    post(client, callback, form("CA-op", CallStatus="completed", CallDuration="60"))
+    later = clock().timestamp()
+    assert live.operator_status("wz-op01", later).state is OperatorState.WRAP_UP
