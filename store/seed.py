@@ -361,7 +361,34 @@ def _demo(conn: Connection, demo: dict[str, _Feeder], now: datetime, report: See
         conn.execute(update(t.distribution_centres).where(
             t.distribution_centres.c.id == demo[company].dc_id).values(field_mobile=mobile))
     _demo_fault(conn, demo["CZ"], now)
+    _field_and_staff(conn)
     report.demo = {p[0]: p[1] for p in people}
+
+
+def _field_and_staff(conn: Connection) -> None:
+    """Registered field-team mobiles (one per centre) and the escalation ladder's contacts:
+    JE per distribution centre, AE and EE per division, SE per circle, CGM per company."""
+    centres = conn.execute(select(t.distribution_centres.c.id, t.distribution_centres.c.name,
+                                  t.distribution_centres.c.field_mobile,
+                                  t.distribution_centres.c.je_mobile)).all()
+    conn.execute(insert(t.field_mobiles), [
+        {"mobile": c.field_mobile, "dc_id": c.id, "name": f"Field team, {c.name}", "active": True}
+        for c in centres if c.field_mobile
+    ])
+    contacts = [{"level": "JE", "unit": "dc", "unit_id": str(c.id), "name": f"JE {c.name}",
+                 "mobile": c.je_mobile} for c in centres if c.je_mobile]
+    for row in conn.execute(select(t.divisions.c.id, t.divisions.c.name)):
+        contacts.append({"level": "AE", "unit": "division", "unit_id": str(row.id),
+                         "name": f"AE {row.name}", "mobile": f"94{row.id:08d}"})
+        contacts.append({"level": "EE", "unit": "division", "unit_id": str(row.id),
+                         "name": f"EE {row.name}", "mobile": f"95{row.id:08d}"})
+    for row in conn.execute(select(t.circles.c.id, t.circles.c.name_en)):
+        contacts.append({"level": "SE", "unit": "circle", "unit_id": str(row.id),
+                         "name": f"SE {row.name_en}", "mobile": f"96{row.id:08d}"})
+    for n, row in enumerate(conn.execute(select(t.companies.c.code)), start=1):
+        contacts.append({"level": "CGM", "unit": "company", "unit_id": row.code,
+                         "name": f"CGM {row.code}", "mobile": f"97{n:08d}"})
+    conn.execute(insert(t.staff_contacts), contacts)
 
 
 def _demo_fault(conn: Connection, feeder: _Feeder, now: datetime) -> None:
