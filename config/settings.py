@@ -65,6 +65,9 @@ class Settings:
     config_dir: Path = CONFIG_DIR
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Signs console session cookies (and signed links). Unset: the console generates one and
+    # keeps it under var/ (with a warning), which does not suit several machines.
+    secret_key: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -129,7 +132,15 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         config_dir=config_dir,
         companies=_companies(helpline),
         sms_templates=_sms_templates(helpline),
+        secret_key=_secret_key(env),
     )
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    value = env.get("HELPLINE_SECRET_KEY") or None
+    if value is not None and len(value) < 16:
+        raise ConfigError("HELPLINE_SECRET_KEY: too short (use at least 32 random characters)")
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

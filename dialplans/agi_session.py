@@ -129,7 +129,7 @@ class IvrOverAgi:
         queues: QueueSet,
         local_now: Callable[[], datetime],
         callbacks: CallbackRequests | None = None,
-        threads: int = 32,
+        threads: int = 8,
     ) -> None:
         self._calls = calls
         self._catalogue = catalogue

@@ -247,16 +247,20 @@ def _blueprint(services: Any, front: VoiceFront) -> Blueprint:
             front.twiml(call_id, calls.start(call_id, request.form.get("From", ""), "twilio"))
         )
 
+    replies = TurnReplies(services.redis)
+
     @bp.post(GATHER)
     def gathered() -> Response:
         call_id, digits = request.form["CallSid"], request.form.get("Digits", "")
         event = DigitsEntered(digits) if digits else NoInput()
-        return reply(front.twiml(call_id, calls.handle(call_id, event, turn=_turn())))
+        return replies.once(call_id, f"g{_turn()}:{digits}", lambda: str(
+            front.twiml(call_id, calls.handle(call_id, event, turn=_turn()))))
 
     @bp.post(SILENCE)
     def silence() -> Response:
         call_id = request.form["CallSid"]
-        return reply(front.twiml(call_id, calls.handle(call_id, NoInput(), turn=_turn())))
+        return replies.once(call_id, f"s{_turn()}", lambda: str(
+            front.twiml(call_id, calls.handle(call_id, NoInput(), turn=_turn()))))
 
     @bp.post(STATUS)
     def status() -> Response:
@@ -269,6 +273,33 @@ def _blueprint(services: Any, front: VoiceFront) -> Blueprint:
 
     bp.register_error_handler(Exception, _error_handler(front))
     return bp
+
+
+class TurnReplies:
+    """The TwiML given for each (call, turn, input), kept a few minutes: Twilio retries a
+    webhook whose answer it did not get, and the retry must hear exactly the same thing (the
+    docket read-out included), not a re-rendered or later step."""
+
+    TTL_S = 900
+
+    def __init__(self, client: Any) -> None:
+        self._redis = client
+
+    def once(self, call_id: str, step: str, render: Any) -> Response:
+        key = f"h1912:twiml:{call_id}:{step}"
+        try:
+            cached = self._redis.get(key)
+        except LIVE_ERRORS:
+            cached = None
+        if cached is not None:
+            log.info("call %s: repeated request for %s; same answer", call_id, step)
+            return Response(cached, mimetype="text/xml")
+        body = render()
+        try:
+            self._redis.set(key, body, ex=self.TTL_S, nx=True)
+        except LIVE_ERRORS:
+            pass  # without Redis the engine's turn check still stops a double advance
+        return Response(body, mimetype="text/xml")
 
 
 def _turn() -> int | None:

@@ -1,0 +1,59 @@
+"""Fixtures for the reliability tests: the Flask app with Twilio signatures on, and a poster
+that signs every request exactly as Twilio does."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+
+from webhooks.app import create_app
+
+TOKEN = "reliability-auth-token-0123456789"
+BASE = "https://helpline.example.in"
+
+Poster = Callable[[str, dict[str, str]], Any]
+
+
+@pytest.fixture
+def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
+    return {**settings_env, "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE}
+
+
+@pytest.fixture
+def app_client(services: Any) -> FlaskClient:
+    return create_app(services).test_client()
+
+
+def sign(url: str, data: dict[str, str], token: str = TOKEN) -> tuple[str, str]:
+    """The local path and the X-Twilio-Signature for a POST of `data` to `url`."""
+    parts = urlsplit(url if url.startswith("http") else BASE + url)
+    query = f"?{parts.query}" if parts.query else ""
+    signature = RequestValidator(token).compute_signature(f"{BASE}{parts.path}{query}", data)
+    return parts.path + query, signature
+
+
+@pytest.fixture
+def signed_post(app_client: FlaskClient) -> Poster:
+    def post(url: str, data: dict[str, str]) -> Any:
+        path, signature = sign(url, data)
+        return app_client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+def parse_twiml(response: Any) -> ET.Element:
+    assert response.status_code == 200, (response.status_code, response.data[:300])
+    root = ET.fromstring(response.data)
+    assert root.tag == "Response"
+    return root
+
+
+@pytest.fixture
+def twiml() -> Callable[[Any], ET.Element]:
+    return parse_twiml
