@@ -73,6 +73,8 @@ def _toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path.name}: missing ({path})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: not UTF-8 text") from None
 
 
 def _holidays(cfg: dict[str, Any]) -> frozenset[date]:

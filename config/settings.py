@@ -62,6 +62,8 @@ class Settings:
     session_ttl_s: int = 3600
     default_company: str = "CZ"
     payment_link: str = DEFAULT_PAYMENT_LINK
+    # Signs the links in field-team SMS (HELPLINE_SECRET_KEY); None: a generated key under var/.
+    secret_key: str | None = None
     config_dir: Path = CONFIG_DIR
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -129,6 +131,7 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         session_ttl_s=_int(general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"),
         default_company=_default_company(general, helpline),
         payment_link=str(general.get("payment_link", DEFAULT_PAYMENT_LINK)),
+        secret_key=_secret_key(env),
         config_dir=config_dir,
         companies=_companies(helpline),
         sms_templates=_sms_templates(helpline),
@@ -151,6 +154,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path.name}: file missing at {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: not UTF-8 text") from None
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -166,6 +171,13 @@ def _database_url(env: Mapping[str, str], var_dir: Path) -> str:
     if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL: expected sqlite:/// or postgresql+psycopg://, got {scheme!r}")
     return url
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    key = env.get("HELPLINE_SECRET_KEY") or None
+    if key is not None and len(key) < 16:
+        raise ConfigError("HELPLINE_SECRET_KEY: too short; use at least 16 random characters")
+    return key
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:

@@ -129,7 +129,7 @@ class IvrOverAgi:
         queues: QueueSet,
         local_now: Callable[[], datetime],
         callbacks: CallbackRequests | None = None,
-        threads: int = 8,
+        threads: int = 1,
     ) -> None:
         self._calls = calls
         self._catalogue = catalogue
