@@ -62,13 +62,12 @@ class Settings:
     session_ttl_s: int = 3600
     default_company: str = "CZ"
     payment_link: str = DEFAULT_PAYMENT_LINK
-    # Signs the links in field-team SMS (HELPLINE_SECRET_KEY); None: a generated key under var/.
-    secret_key: str | None = None
     config_dir: Path = CONFIG_DIR
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    # Signs console session cookies (and signed links). Unset: the console generates one and
-    # keeps it under var/ (with a warning), which does not suit several machines.
+    # HELPLINE_SECRET_KEY signs console session cookies and the links in field-team SMS.
+    # Unset: a key is generated and kept under var/ (with a warning), which does not suit
+    # several machines.
     secret_key: str | None = None
 
     @property
@@ -131,7 +130,6 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         session_ttl_s=_int(general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"),
         default_company=_default_company(general, helpline),
         payment_link=str(general.get("payment_link", DEFAULT_PAYMENT_LINK)),
-        secret_key=_secret_key(env),
         config_dir=config_dir,
         companies=_companies(helpline),
         sms_templates=_sms_templates(helpline),
@@ -171,13 +169,6 @@ def _database_url(env: Mapping[str, str], var_dir: Path) -> str:
     if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL: expected sqlite:/// or postgresql+psycopg://, got {scheme!r}")
     return url
-
-
-def _secret_key(env: Mapping[str, str]) -> str | None:
-    key = env.get("HELPLINE_SECRET_KEY") or None
-    if key is not None and len(key) < 16:
-        raise ConfigError("HELPLINE_SECRET_KEY: too short; use at least 16 random characters")
-    return key
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:

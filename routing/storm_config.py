@@ -136,7 +136,9 @@ def load_storm_config(data: Mapping[str, object]) -> StormConfig:
     except OutageError as exc:
         raise StormConfigError(str(exc)) from None
     demand, service, control = (_section(data, name) for name in _SECTIONS)
-    target_sl, target_s = service.pop("target")  # type: ignore[misc]
+    target = service.pop("target")
+    assert isinstance(target, tuple)
+    target_sl, target_s = float(target[0]), float(target[1])
     if control["storm_off_calls_per_hour"] > control["storm_on_calls_per_hour"]:  # type: ignore[operator]
         raise StormConfigError(
             "control.storm_off_calls_per_hour: must not exceed storm_on_calls_per_hour"

@@ -1,0 +1,399 @@
+"""The storm controller: active faults and observed calls in, operators and storm settings out.
+
+One call of :func:`decide` per company and round. The rules, in order:
+
+- Load: the active faults' expected call rate (``outages.forecast``), less the share the
+  outage IVR finishes, plus the normal rate, is blended with the rate observed at the queues;
+  the plan never falls below what is already arriving. Erlang A (abandonment-aware) gives the
+  operators answering the target under the occupancy cap; shrinkage turns them into people.
+- Scale up at once when the target exceeds the staffed operators and those already called
+  out: standby operators in tier order (standby-1, then standby-2; within a tier those logged
+  in as standby first, who are made ready at once; the others get an SMS call-out).
+- Scale down only after ``dwell_minutes`` since the last change, and only the operators beyond
+  the target plus a ``scale_down_margin`` band; only those the controller brought in, the last
+  first. The band and the dwell time keep a noisy forecast from flapping.
+- Storm settings (outage news in queue, a lower callback threshold) go on when the faults'
+  call rate reaches ``storm_on_calls_per_hour`` and off, after the dwell time, below
+  ``storm_off_calls_per_hour``.
+- A supervisor's :class:`Override` forces the settings on or off, or fixes the target; it acts
+  at once, without the dwell time.
+
+Every decision is a value carrying its inputs, its reason and the commands for the edge to
+carry out. Pure: ``now`` is passed in; the caller keeps the returned state for the next round.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from outages.faults import Fault
+from outages.forecast import blend, expected_calls_per_hour
+from routing.operators import Tier
+from routing.queues import Company
+from routing.staffing import required_agents
+from routing.storm_config import StormConfig
+
+
+class StormMode(StrEnum):
+    NORMAL = "normal"
+    STORM = "storm"
+
+
+class OverrideMode(StrEnum):
+    AUTO = "auto"
+    FORCE_ON = "on"
+    FORCE_OFF = "off"
+
+
+class Change(StrEnum):
+    """What a decision changes; a decision without changes holds."""
+
+    STORM_ON = "storm_on"
+    STORM_OFF = "storm_off"
+    SCALE_UP = "scale_up"
+    SCALE_DOWN = "scale_down"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolMember:
+    """A standby-tier operator not taking calls: logged in as standby, or offline."""
+
+    operator_id: str
+    tier: Tier
+    logged_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StormInputs:
+    """What the edge gathered for one company at ``now``."""
+
+    company: Company
+    now: datetime
+    faults: tuple[Fault, ...]  # the company's active faults
+    observed_calls_per_hour: float | None  # arrivals at its queues lately; None: not known
+    staffed: int  # logged in and taking calls (ready, busy, wrapping up or paused)
+    pool: tuple[PoolMember, ...]
+    outage_ivr: bool = True  # False: every fault call reaches the queues
+
+
+@dataclass(frozen=True, slots=True)
+class CalledOut:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StormState:
+    """What the controller remembers between rounds (one per company)."""
+
+    mode: StormMode = StormMode.NORMAL
+    target: int = 0
+    changed_at: datetime | None = None
+    activated: tuple[str, ...] = ()  # brought in by the controller, in the order they came
+    called_out: tuple[CalledOut, ...] = ()  # sent an SMS, not logged in yet
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A supervisor's choice: force storm settings on/off, and/or a fixed operator target."""
+
+    mode: OverrideMode = OverrideMode.AUTO
+    fixed_target: int | None = None
+    set_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MakeReady:
+    """A standby operator already logged in starts taking calls now."""
+
+    operator_id: str
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class CallOut:
+    """An offline standby operator is asked by SMS to log in."""
+
+    operator_id: str
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class StandDown:
+    """An operator the controller brought in goes back to standby."""
+
+    operator_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchStormSettings:
+    """Storm settings on (outage news in queue, callbacks offered sooner) or off."""
+
+    on: bool
+    callback_offer_s: int | None
+
+
+StormCommand = MakeReady | CallOut | StandDown | SwitchStormSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """The load behind a target, in calls per hour and operators."""
+
+    faults: int
+    consumers_affected: int
+    fault_calls_per_hour: float  # all calls the faults bring, before the IVR
+    expected_calls_per_hour: float  # of which reach operators, plus the normal rate
+    observed_calls_per_hour: float | None
+    planned_calls_per_hour: float
+    answering: int  # Erlang A operators for the target under the occupancy cap
+    target_operators: int  # people, with shrinkage, capped by max_operators
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    company: Company
+    at: datetime
+    changes: tuple[Change, ...]
+    target_operators: int
+    staffed_operators: int
+    reason: str
+    forecast: Forecast
+    override: Override
+    commands: tuple[StormCommand, ...]
+    state: StormState
+
+    @property
+    def action(self) -> str:
+        """The changes joined by "+", or "hold"."""
+        return "+".join(change.value for change in self.changes) or "hold"
+
+    def inputs(self) -> dict[str, object]:
+        """The figures behind the decision, JSON-ready."""
+        f = self.forecast
+        return {
+            "faults": f.faults,
+            "consumers_affected": f.consumers_affected,
+            "fault_calls_per_hour": round(f.fault_calls_per_hour, 1),
+            "expected_calls_per_hour": round(f.expected_calls_per_hour, 1),
+            "observed_calls_per_hour": _rounded(f.observed_calls_per_hour),
+            "planned_calls_per_hour": round(f.planned_calls_per_hour, 1),
+            "answering": f.answering,
+            "target": self.target_operators,
+            "staffed": self.staffed_operators,
+            "mode": self.state.mode.value,
+            "override": self.override.mode.value,
+            "fixed_target": self.override.fixed_target,
+        }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def forecast_load(inputs: StormInputs, config: StormConfig) -> Forecast:
+    """The planned call rate and the operators it needs (the first rule of the module)."""
+    params = config.forecast
+    fault_calls = expected_calls_per_hour(
+        inputs.faults, inputs.now, propensity=params.propensity, decay_minutes=params.decay_minutes
+    )
+    finished = config.ivr_deflection if inputs.outage_ivr else 0.0
+    expected = fault_calls * (1.0 - finished) + config.baseline_calls_per_hour
+    observed = inputs.observed_calls_per_hour
+    planned = expected
+    if observed is not None:
+        planned = max(observed, blend(expected, observed, params.observed_weight))
+    answering = required_agents(
+        planned, config.aht_s, target_sl=config.target_sl, target_s=config.target_s,
+        patience_s=config.patience_s, max_occupancy=config.max_occupancy,
+    )  # fmt: skip
+    people = min(config.max_operators, math.ceil(answering / (1.0 - config.shrinkage) - 1e-9))
+    active = [fault for fault in inputs.faults if fault.is_active(inputs.now)]
+    return Forecast(
+        faults=len(active),
+        consumers_affected=sum(fault.consumers_affected for fault in active),
+        fault_calls_per_hour=fault_calls,
+        expected_calls_per_hour=expected,
+        observed_calls_per_hour=observed,
+        planned_calls_per_hour=planned,
+        answering=answering,
+        target_operators=people,
+    )
+
+
+def decide(
+    inputs: StormInputs,
+    state: StormState,
+    config: StormConfig,
+    override: Override | None = None,
+) -> Decision:
+    """One round for one company: the decision, its commands and the state to keep."""
+    override = override or Override()
+    forecast = forecast_load(inputs, config)
+    target = forecast.target_operators
+    if override.fixed_target is not None:
+        target = override.fixed_target
+    elif override.mode is OverrideMode.FORCE_OFF:
+        target = 0  # no storm staffing: everyone the controller brought in stands down
+    state = _settle_call_outs(state, inputs, config)
+    dwelt = _dwelt(state, inputs.now, config)
+    mode_change = _mode_change(state.mode, forecast, override, dwelt, config)
+    immediate = override.mode is not OverrideMode.AUTO or override.fixed_target is not None
+    band = 0 if immediate else math.ceil(target * config.scale_down_margin)
+    scaling, commands, reason = _scale(
+        inputs, state, target, may_shrink=dwelt or immediate, band=band
+    )
+    changes: list[Change] = []
+    all_commands: list[StormCommand] = []
+    mode = state.mode
+    if mode_change is not None:
+        mode = StormMode.STORM if mode_change is Change.STORM_ON else StormMode.NORMAL
+        changes.append(mode_change)
+        on = mode is StormMode.STORM
+        all_commands.append(SwitchStormSettings(on, config.storm_callback_offer_s if on else None))
+    if scaling is not None:
+        changes.append(scaling)
+        all_commands.extend(commands)
+    new_state = _next_state(state, mode, target, inputs.now, tuple(all_commands), bool(changes))
+    return Decision(
+        company=inputs.company,
+        at=inputs.now,
+        changes=tuple(changes),
+        target_operators=target,
+        staffed_operators=inputs.staffed,
+        reason=_reason(forecast, inputs, override, mode_change, reason, config),
+        forecast=forecast,
+        override=override,
+        commands=tuple(all_commands),
+        state=new_state,
+    )
+
+
+def _dwelt(state: StormState, now: datetime, config: StormConfig) -> bool:
+    if state.changed_at is None:
+        return True
+    return now - state.changed_at >= timedelta(minutes=config.dwell_minutes)
+
+
+def _settle_call_outs(state: StormState, inputs: StormInputs, config: StormConfig) -> StormState:
+    """Called-out operators who logged in become activated; stale call-outs are forgotten."""
+    offline = {m.operator_id for m in inputs.pool if not m.logged_in}
+    expiry = timedelta(minutes=config.callout_expiry_minutes)
+    arrived = [c.operator_id for c in state.called_out if c.operator_id not in offline]
+    waiting = tuple(
+        c for c in state.called_out if c.operator_id in offline and inputs.now - c.at < expiry
+    )
+    return replace(state, activated=state.activated + tuple(arrived), called_out=waiting)
+
+
+def _mode_change(
+    mode: StormMode, forecast: Forecast, override: Override, dwelt: bool, config: StormConfig
+) -> Change | None:
+    if override.mode is OverrideMode.FORCE_ON:
+        wanted = StormMode.STORM
+    elif override.mode is OverrideMode.FORCE_OFF:
+        wanted = StormMode.NORMAL
+    elif forecast.fault_calls_per_hour >= config.storm_on_calls_per_hour:
+        wanted = StormMode.STORM
+    elif forecast.fault_calls_per_hour < config.storm_off_calls_per_hour and dwelt:
+        wanted = StormMode.NORMAL
+    else:
+        wanted = mode
+    if wanted is mode:
+        return None
+    return Change.STORM_ON if wanted is StormMode.STORM else Change.STORM_OFF
+
+
+def _scale(
+    inputs: StormInputs, state: StormState, target: int, *, may_shrink: bool, band: int
+) -> tuple[Change | None, list[StormCommand], str]:
+    coming = len(state.called_out)
+    if target > inputs.staffed + coming:
+        return _scale_up(inputs, state, target - inputs.staffed - coming)
+    surplus = min(inputs.staffed - target - band, len(state.activated))
+    if surplus > 0 and may_shrink:
+        leaving = list(reversed(state.activated))[:surplus]
+        return Change.SCALE_DOWN, [StandDown(op) for op in leaving], f"stand down {surplus}"
+    if surplus > 0:
+        return None, [], f"{surplus} could stand down after the dwell time"
+    if target > inputs.staffed:
+        return None, [], f"{coming} called out, not logged in yet"
+    return None, [], "staffing meets the target"
+
+
+def _scale_up(
+    inputs: StormInputs, state: StormState, need: int
+) -> tuple[Change | None, list[StormCommand], str]:
+    called = {c.operator_id for c in state.called_out}
+    order = {Tier.STANDBY_1: 0, Tier.STANDBY_2: 1, Tier.PRIMARY: 2}
+    pool = sorted(
+        (m for m in inputs.pool if m.operator_id not in called),
+        key=lambda m: (order[m.tier], not m.logged_in, m.operator_id),
+    )
+    chosen = pool[:need]
+    if not chosen:
+        return None, [], f"short of {need} operators and no standby operator left"
+    commands: list[StormCommand] = [
+        MakeReady(m.operator_id, m.tier) if m.logged_in else CallOut(m.operator_id, m.tier)
+        for m in chosen
+    ]
+    ready = sum(isinstance(c, MakeReady) for c in commands)
+    short = f"; still short of {need - len(chosen)}" if len(chosen) < need else ""
+    text = f"bring in {len(chosen)} ({ready} ready now, {len(chosen) - ready} by SMS){short}"
+    return Change.SCALE_UP, commands, text
+
+
+def _next_state(
+    state: StormState,
+    mode: StormMode,
+    target: int,
+    now: datetime,
+    commands: Sequence[StormCommand],
+    changed: bool,
+) -> StormState:
+    ready = tuple(c.operator_id for c in commands if isinstance(c, MakeReady))
+    called = tuple(CalledOut(c.operator_id, now) for c in commands if isinstance(c, CallOut))
+    leaving = {c.operator_id for c in commands if isinstance(c, StandDown)}
+    return StormState(
+        mode=mode,
+        target=target,
+        changed_at=now if changed else state.changed_at,
+        activated=tuple(op for op in state.activated if op not in leaving) + ready,
+        called_out=state.called_out + called,
+    )
+
+
+def _reason(
+    forecast: Forecast,
+    inputs: StormInputs,
+    override: Override,
+    mode_change: Change | None,
+    scaling: str,
+    config: StormConfig,
+) -> str:
+    f = forecast
+    seen = f.observed_calls_per_hour
+    observed = "unknown" if seen is None else f"{seen:,.0f}/h"
+    finished = config.ivr_deflection if inputs.outage_ivr else 0.0
+    parts = [
+        f"{f.faults} faults ({f.consumers_affected:,} consumers) bring"
+        f" {f.fault_calls_per_hour:,.0f} calls/h; outage IVR finishes {finished:.0%};"
+        f" expected {f.expected_calls_per_hour:,.0f}/h at the queues, observed {observed},"
+        f" planned {f.planned_calls_per_hour:,.0f}/h",
+        f"Erlang A {config.target_sl:.0%} in {config.target_s:g} s (AHT {config.aht_s:g} s,"
+        f" patience {config.patience_s:g} s, occupancy <= {config.max_occupancy:.0%}) needs"
+        f" {f.answering} answering, {f.target_operators} with {config.shrinkage:.0%} shrinkage",
+    ]
+    if override.mode is not OverrideMode.AUTO or override.fixed_target is not None:
+        fixed = override.fixed_target
+        fixed_text = "" if fixed is None else f", target fixed at {fixed}"
+        who = override.set_by or "supervisor"
+        parts.append(f"override {override.mode.value}{fixed_text} by {who}")
+    if mode_change is not None:
+        parts.append(f"storm settings {'on' if mode_change is Change.STORM_ON else 'off'}")
+    parts.append(f"staffed {inputs.staffed}: {scaling}")
+    return "; ".join(parts)
