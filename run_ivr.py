@@ -78,7 +78,10 @@ def _toml(path: Path) -> dict[str, Any]:
 
 
 def _holidays(cfg: dict[str, Any]) -> frozenset[date]:
-    raw = cfg.get("holidays", {}).get("dates", [])
+    table = cfg.get("holidays", {})
+    raw = table.get("dates", []) if isinstance(table, dict) else None
+    if not isinstance(raw, list):
+        raise ConfigError("complaints.toml: holidays.dates: must be a list of dates")
     days = set()
     for i, value in enumerate(raw):
         try:
@@ -91,6 +94,7 @@ def _holidays(cfg: dict[str, Any]) -> frozenset[date]:
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Any:
     """Wire every service from the settings (connects to the database and Redis lazily)."""
     from services.calls import CallService
+    from services.complaint_links import field_links
     from services.container import Services
     from services.records import CallRecords, check_flow_handlers
     from store.call_sessions import RedisCallSessions
@@ -104,7 +108,8 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     client = connect_redis(settings.redis_url, settings.embedded_redis_path)
     network = SqlNetwork(engine)
     complaints = SqlComplaints(engine, limits=cfg["limits"], holidays=cfg["holidays"],
-                               zone=settings.zone, sms_templates=settings.sms_templates)
+                               zone=settings.zone, sms_templates=settings.sms_templates,
+                               field_link=field_links(settings).url)
     records = CallRecords(engine=engine, network=network, complaints=complaints,
                           queues=cfg["queues"], sms_templates=settings.sms_templates,
                           default_company=settings.default_company,

@@ -5,10 +5,11 @@ each keying English, confirming the connection and "no supply" (a docket is comm
 last turn). The callers run in a separate process and pause 2-5 s before each key (1-2 s with
 `--quick`), as a person listening to a prompt would: the peer "plays" files instantly, so
 without the pause 200 calls would be compressed into a burst far denser than 200 people
-calling (a main menu alone takes 15 s to hear). A turn's latency is the time from the peer's reply carrying the keys to the next AGI command: the whole
-engine turn (Redis session lock, lookups, the SQL docket write, rendering to file names). The
-same peers also call a bare panoramisk FastAGI route that asks the same questions and does
-nothing else, in the same run, as the ceiling. Goal: p99 ≤ 10 ms.
+calling (a main menu alone takes 15 s to hear). A turn's latency is the time from the peer's
+reply carrying the keys to the next AGI command: the whole engine turn (Redis session lock,
+lookups, SQL writes such as the remembered language and the docket, rendering to file names),
+reported per turn as well. The same peers also call a bare panoramisk FastAGI route that asks
+the same questions and does nothing else, in the same run, as the ceiling. Goal: p99 ≤ 10 ms.
 
 AMI: the recorded Asterisk 22 traffic (`../shared/fixtures/asterisk-22/`) replayed in a loop:
 parsed by panoramisk's `Message.from_line`, translated, and applied by the mirror through the
@@ -55,10 +56,17 @@ def _services() -> Iterator[Any]:
         settings = load_settings(env)
         engine = make_engine(settings.database_url)
         upgrade(engine)
-        companies = {c.code: (c.name_en, c.name_hi, c.headquarters)
-                     for c in settings.companies.values()}
-        seed(engine, consumers=300, seed=7, now=datetime.now(UTC), companies=companies,
-             progress=False)
+        companies = {
+            c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()
+        }
+        seed(
+            engine,
+            consumers=300,
+            seed=7,
+            now=datetime.now(UTC),
+            companies=companies,
+            progress=False,
+        )
         engine.dispose()
         services = run_ivr.build_services(settings)
         try:
@@ -71,8 +79,12 @@ def _services() -> Iterator[Any]:
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": round(pick(0.50) * 1000, 2), "p99_ms": round(pick(0.99) * 1000, 2),
-            "mean_ms": round(statistics.fmean(ordered) * 1000, 2), "turns": len(ordered)}
+    return {
+        "p50_ms": round(pick(0.50) * 1000, 2),
+        "p99_ms": round(pick(0.99) * 1000, 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+        "turns": len(ordered),
+    }
 
 
 async def _bare_route(request: Any) -> None:
@@ -82,32 +94,43 @@ async def _bare_route(request: Any) -> None:
     await request.send_command('SET VARIABLE HELPLINE_ACTION "hangup"')
 
 
-async def _calls(port: int, sessions: int, prefix: str, think: tuple[float, float]
-                 ) -> tuple[list[list[float]], int]:
+async def _calls(
+    port: int, sessions: int, prefix: str, think: tuple[float, float]
+) -> tuple[list[list[float]], int]:
     from dialplans import agi_peer
 
     rng = random.Random(1912)
 
     async def one(n: int) -> agi_peer.PeerLog:
         await asyncio.sleep(rng.uniform(0, ARRIVALS_S))
-        return await agi_peer.call("127.0.0.1", port, uniqueid=f"{prefix}.{n}", caller=CALLER,
-                                   answers=KEYS, think_s=lambda: rng.uniform(*think))
+        return await agi_peer.call(
+            "127.0.0.1",
+            port,
+            uniqueid=f"{prefix}.{n}",
+            caller=CALLER,
+            answers=KEYS,
+            think_s=lambda: rng.uniform(*think),
+        )
 
     logs = await asyncio.gather(*(one(n) for n in range(sessions)))
     completed = sum(log.variables.get("HELPLINE_ACTION") == "hangup" for log in logs)
-    by_turn = [[log.turn_latencies[i] for log in logs if len(log.turn_latencies) > i]
-               for i in range(len(KEYS))]
+    by_turn = [
+        [log.turn_latencies[i] for log in logs if len(log.turn_latencies) > i]
+        for i in range(len(KEYS))
+    ]
     return by_turn, completed
 
 
-def _callers(port: int, sessions: int, prefix: str, think: tuple[float, float]
-             ) -> tuple[list[list[float]], int]:
+def _callers(
+    port: int, sessions: int, prefix: str, think: tuple[float, float]
+) -> tuple[list[list[float]], int]:
     """The scripted callers, run in a separate process so they do not share our CPU."""
     return asyncio.run(_calls(port, sessions, prefix, think))
 
 
-async def _place(port: int, sessions: int, prefix: str, think: tuple[float, float]
-                 ) -> tuple[list[list[float]], int]:
+async def _place(
+    port: int, sessions: int, prefix: str, think: tuple[float, float]
+) -> tuple[list[list[float]], int]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         loop = asyncio.get_running_loop()
@@ -120,8 +143,12 @@ async def _agi(services: Any, sessions: int, think: tuple[float, float]) -> dict
     from dialplans.agi import FastAgiServer
     from dialplans.agi_session import IvrOverAgi
 
-    runner = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                        queues=services.queues, local_now=services.local_now)
+    runner = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+    )
     server = FastAgiServer(runner)
     _, port = await server.start("127.0.0.1", 0)
     try:
@@ -136,10 +163,13 @@ async def _agi(services: Any, sessions: int, think: tuple[float, float]) -> dict
     finally:
         bare.close()
         await bare.wait_closed()
-    return {"sessions": sessions, "completed_calls": completed,
-            "ivr": _percentiles([x for turn in ivr for x in turn]),
-            "ivr_by_turn": [_percentiles(turn)["p99_ms"] for turn in ivr],
-            "bare": _percentiles([x for turn in ceiling for x in turn])}
+    return {
+        "sessions": sessions,
+        "completed_calls": completed,
+        "ivr": _percentiles([x for turn in ivr for x in turn]),
+        "ivr_by_turn": [_percentiles(turn)["p99_ms"] for turn in ivr],
+        "bare": _percentiles([x for turn in ceiling for x in turn]),
+    }
 
 
 class _Ports:
@@ -151,6 +181,7 @@ class _Ports:
     def __getattr__(self, name: str) -> Any:
         def port(*args: Any, **kwargs: Any) -> None:
             self.count += 1
+
         return port
 
     def priority_of(self, call_id: str) -> int | None:
@@ -187,8 +218,12 @@ async def _ami(seconds: float) -> dict[str, Any]:
     parse_rate = parsed / (time.perf_counter() - started)
 
     ports = _Ports()
-    mirror = QueueMirror(operators=ports, live=ports, calls=ports,  # type: ignore[arg-type]
-                         clock=lambda: datetime.now(UTC))
+    mirror = QueueMirror(
+        operators=ports,
+        live=ports,
+        calls=ports,  # type: ignore[arg-type]
+        clock=lambda: datetime.now(UTC),
+    )
     dispatcher = OrderedDispatcher(mirror.apply)
     dispatcher.start()
     events = used = 0
@@ -206,9 +241,13 @@ async def _ami(seconds: float) -> dict[str, Any]:
         await dispatcher.drain()
     elapsed = time.perf_counter() - started
     await dispatcher.close()
-    return {"events_per_s": round(events / elapsed), "queue_facts_applied_per_s":
-            round(mirror.applied / elapsed), "parse_only_messages_per_s": round(parse_rate),
-            "events": events, "queue_facts": used}
+    return {
+        "events_per_s": round(events / elapsed),
+        "queue_facts_applied_per_s": round(mirror.applied / elapsed),
+        "parse_only_messages_per_s": round(parse_rate),
+        "events": events,
+        "queue_facts": used,
+    }
 
 
 def run(quick: bool) -> dict[str, Any]:

@@ -31,13 +31,13 @@ def blueprint() -> Blueprint:
         if request.method == "GET":
             if current_user() is not None:
                 return redirect(target or url_for("console_auth.home"))
-            return render_template("login.html", next=target, error=None, username="")
+            return render_template("console/login.html", next=target, error=None, username="")
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         error, status = _attempt(username, password)
         if error is None:
             return redirect(target or url_for("console_auth.home"))
-        return render_template("login.html", next=target, error=error, username=username), status
+        return render_template("console/login.html", next=target, error=error, username=username), status
 
     @bp.post("/logout")
     @login_required()

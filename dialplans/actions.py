@@ -35,13 +35,17 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def queue_add(
-    queue: str, interface: str, *, name: str, penalty: int, paused: bool
-) -> AmiAction:
-    return AmiAction("QueueAdd", {
-        "Queue": queue, "Interface": interface, "MemberName": name,
-        "Penalty": str(penalty), "Paused": _flag(paused),
-    })
+def queue_add(queue: str, interface: str, *, name: str, penalty: int, paused: bool) -> AmiAction:
+    return AmiAction(
+        "QueueAdd",
+        {
+            "Queue": queue,
+            "Interface": interface,
+            "MemberName": name,
+            "Penalty": str(penalty),
+            "Paused": _flag(paused),
+        },
+    )
 
 
 def queue_remove(queue: str, interface: str) -> AmiAction:
@@ -61,9 +65,14 @@ def queue_penalty(interface: str, penalty: int) -> AmiAction:
 
 
 def change_priority(queue: str, channel: str, priority: int) -> AmiAction:
-    return AmiAction("QueueChangePriorityCaller", {
-        "Queue": queue, "Caller": channel, "Priority": str(priority),
-    })
+    return AmiAction(
+        "QueueChangePriorityCaller",
+        {
+            "Queue": queue,
+            "Caller": channel,
+            "Priority": str(priority),
+        },
+    )
 
 
 def queue_status() -> AmiAction:
@@ -71,13 +80,24 @@ def queue_status() -> AmiAction:
 
 
 def originate(
-    *, action_id: str, channel: str, context: str, exten: str, caller_id: str,
-    timeout_s: int = 30, variables: Mapping[str, str] | None = None,
+    *,
+    action_id: str,
+    channel: str,
+    context: str,
+    exten: str,
+    caller_id: str,
+    timeout_s: int = 30,
+    variables: Mapping[str, str] | None = None,
 ) -> AmiAction:
     """An asynchronous call: the response says "queued", `OriginateResponse` says how it went."""
     headers: dict[str, str | Sequence[str]] = {
-        "ActionID": action_id, "Channel": channel, "Context": context, "Exten": exten,
-        "Priority": "1", "CallerID": caller_id, "Timeout": str(timeout_s * 1000),
+        "ActionID": action_id,
+        "Channel": channel,
+        "Context": context,
+        "Exten": exten,
+        "Priority": "1",
+        "CallerID": caller_id,
+        "Timeout": str(timeout_s * 1000),
         "Async": "true",
     }
     if variables:
@@ -95,9 +115,11 @@ def log_in(operator: Operator, queues: QueueSet) -> list[AmiAction]:
     only when no primary operator is free, which is what a standby tier means.
     """
     return [
-        queue_add(q.name, operator.sip_interface, name=operator.id, penalty=operator.penalty,
-                  paused=True)
-        for q in queues if operator.serves(q)
+        queue_add(
+            q.name, operator.sip_interface, name=operator.id, penalty=operator.penalty, paused=True
+        )
+        for q in queues
+        if operator.serves(q)
     ]
 
 

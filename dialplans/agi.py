@@ -64,7 +64,7 @@ class FastAgiServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
-            self._active.add(task)  # type: ignore[arg-type]
+            self._active.add(task)
         try:
             assert self._app is not None
             await self._app.handler(_ClosingReader(reader), writer)
@@ -76,7 +76,7 @@ class FastAgiServer:
             writer.close()
         finally:
             if task is not None:
-                self._active.discard(task)  # type: ignore[arg-type]
+                self._active.discard(task)
 
     async def close(self) -> None:
         if self._server is not None:

@@ -93,8 +93,12 @@ class AgiChannel:
         if reply.get("error") == "AGIResultHangup" or reply.get("status_code") == 511:
             raise AgiHangup("channel hung up")
         if reply.get("error") in ("AGIInvalidCommand", "AGIUsageError", "AGIUnknownError"):
-            log.warning("call %s: Asterisk refused %r: %s", self.call_id, command,
-                        reply.get("msg") or reply.get("error"))
+            log.warning(
+                "call %s: Asterisk refused %r: %s",
+                self.call_id,
+                command,
+                reply.get("msg") or reply.get("error"),
+            )
         return reply
 
     async def stream(self, file: str, escape: str) -> str | None:
@@ -129,7 +133,7 @@ class IvrOverAgi:
         queues: QueueSet,
         local_now: Callable[[], datetime],
         callbacks: CallbackRequests | None = None,
-        threads: int = 1,
+        threads: int = 8,
     ) -> None:
         self._calls = calls
         self._catalogue = catalogue
@@ -137,7 +141,7 @@ class IvrOverAgi:
         self._queues = queues
         self._now = local_now
         self._callbacks = callbacks
-        self._can_offer = callbacks is not None and CALLBACK_PROMPTS <= set(catalogue.texts)
+        self._can_offer = callbacks is not None and set(catalogue.texts) >= CALLBACK_PROMPTS
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="agi")
 
     def close(self) -> None:
@@ -174,8 +178,9 @@ class IvrOverAgi:
             event, turn = asked
             following = await self._offload(self._calls.handle, channel.call_id, event, turn=turn)
             if following is None:
-                log.warning("call %s: no session any more; the dialplan queues the caller",
-                            channel.call_id)
+                log.warning(
+                    "call %s: no session any more; the dialplan queues the caller", channel.call_id
+                )
                 return
             result = following
 
@@ -219,8 +224,13 @@ class IvrOverAgi:
     def _files(self, call_id: str, say: Say, now: datetime) -> list[str]:
         plan = self._names.plan(render(self._catalogue, say, now), say.language)
         if plan.missing:
-            log.warning("call %s: no audio for %s in %s (%s)", call_id, plan.missing,
-                        say.prompt, say.language)
+            log.warning(
+                "call %s: no audio for %s in %s (%s)",
+                call_id,
+                plan.missing,
+                say.prompt,
+                say.language,
+            )
         return list(plan.files)
 
     async def _hung_up(self, call_id: str) -> None:
@@ -263,8 +273,11 @@ class IvrOverAgi:
         priority = str(headers.get("agi_arg_2") or "0")
         assert self._callbacks is not None
         booked = await self._offload(
-            self._callbacks.request, call_id=channel.call_id, number=number,
-            queue=str(headers.get("agi_arg_1")), now=self._now(),
+            self._callbacks.request,
+            call_id=channel.call_id,
+            number=number,
+            queue=str(headers.get("agi_arg_1")),
+            now=self._now(),
             priority=int(priority) if priority.isdigit() else 0,
         )
         log.info("call %s: callback %s", channel.call_id, "booked" if booked else "already booked")
@@ -274,5 +287,6 @@ class IvrOverAgi:
         now = self._now()
         for prompt in prompts:
             if prompt in self._catalogue.texts:
-                await self._play(channel, self._files(channel.call_id, Say(prompt, language), now),
-                                 "")
+                await self._play(
+                    channel, self._files(channel.call_id, Say(prompt, language), now), ""
+                )

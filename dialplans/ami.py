@@ -64,6 +64,8 @@ class ActionResult:
 class _Manager(Manager):  # type: ignore[misc]
     """panoramisk's Manager with its reconnect and login outcome handed to the link."""
 
+    pinger: asyncio.TimerHandle | None
+
     def __init__(self, link: AmiLink, **config: Any) -> None:
         super().__init__(**config)
         self._link = link
@@ -106,8 +108,15 @@ class AmiLink:
         action_timeout_s: float = 10.0,
         ping_s: int = 10,
     ) -> None:
-        self._config = {"host": host, "port": port, "username": username, "secret": secret,
-                        "ping_delay": ping_s, "ping_interval": ping_s, "events": "on"}
+        self._config = {
+            "host": host,
+            "port": port,
+            "username": username,
+            "secret": secret,
+            "ping_delay": ping_s,
+            "ping_interval": ping_s,
+            "events": "on",
+        }
         self._apply = apply or (lambda fact: None)
         self._resynchronise = resynchronise or (lambda facts: None)
         self._delays = (base_delay, max_delay)
@@ -180,14 +189,22 @@ class AmiLink:
     def _connect_failed(self, exc: BaseException | None) -> None:
         if self._closed:
             return
-        log.warning("AMI: cannot reach %s:%s (%s)", self._config["host"], self._config["port"],
-                    exc or "cancelled")
+        log.warning(
+            "AMI: cannot reach %s:%s (%s)",
+            self._config["host"],
+            self._config["port"],
+            exc or "cancelled",
+        )
         self._schedule_retry()
 
     def _connected(self) -> None:
         self.state = LinkState.LOGGING_IN
-        log.info("AMI: connected to %s:%s, logging in as %s", self._config["host"],
-                 self._config["port"], self._config["username"])
+        log.info(
+            "AMI: connected to %s:%s, logging in as %s",
+            self._config["host"],
+            self._config["port"],
+            self._config["username"],
+        )
 
     def _login_answered(self, ok: bool, response: Any) -> None:
         if not ok:
@@ -279,8 +296,9 @@ class AmiLink:
         queue, channel = waiting
         return await self.send(actions.change_priority(queue, channel, priority))
 
-    async def originate(self, action: actions.AmiAction, *, wait_s: float | None = None
-                        ) -> OriginateDone | ActionResult:
+    async def originate(
+        self, action: actions.AmiAction, *, wait_s: float | None = None
+    ) -> OriginateDone | ActionResult:
         """Place a call; with `wait_s`, wait that long for its `OriginateResponse` too."""
         action_id = str(action.headers["ActionID"])
         loop = asyncio.get_running_loop()

@@ -49,25 +49,38 @@ HOLD_PROMPTS = ("queue_hold", "connecting_operator")  # the first the catalogue 
 
 
 def add_commands(subparsers: Any) -> None:
-    d = subparsers.add_parser("dialplan", help="write Asterisk's extensions.conf, queues.conf "
-                              "and the AMI user")
+    d = subparsers.add_parser(
+        "dialplan", help="write Asterisk's extensions.conf, queues.conf and the AMI user"
+    )
     d.add_argument("--out", required=True, type=Path, help="folder to write the files to")
-    d.add_argument("--agi-url", help="the FastAGI server as Asterisk reaches it "
-                   "(default agi://AGI_HOST:AGI_PORT)")
-    d.add_argument("--members", choices=["dynamic", "static"], default="dynamic",
-                   help="dynamic: operators join over AMI when they log in (default); static: "
-                   "list every operator in queues.conf, for installs without the AMI link")
+    d.add_argument(
+        "--agi-url",
+        help="the FastAGI server as Asterisk reaches it (default agi://AGI_HOST:AGI_PORT)",
+    )
+    d.add_argument(
+        "--members",
+        choices=["dynamic", "static"],
+        default="dynamic",
+        help="dynamic: operators join over AMI when they log in (default); static: "
+        "list every operator in queues.conf, for installs without the AMI link",
+    )
     d.add_argument("--ami-permit", default="127.0.0.1", help="address the AMI user logs in from")
     d.set_defaults(func=cmd_dialplan)
 
-    p = subparsers.add_parser("prompts", help="render every prompt and read-out word as 8 kHz "
-                              "WAV files for Asterisk (needs espeak-ng and sox)")
+    p = subparsers.add_parser(
+        "prompts",
+        help="render every prompt and read-out word as 8 kHz "
+        "WAV files for Asterisk (needs espeak-ng and sox)",
+    )
     p.add_argument("--out", required=True, type=Path, help="folder to write the files to")
     p.add_argument("--jobs", type=int, default=4, help="files rendered at once")
     p.set_defaults(func=cmd_prompts)
 
-    a = subparsers.add_parser("agi", help="run the FastAGI server (and the AMI link when "
-                              "AMI_HOST, AMI_USERNAME and AMI_SECRET are set)")
+    a = subparsers.add_parser(
+        "agi",
+        help="run the FastAGI server (and the AMI link when "
+        "AMI_HOST, AMI_USERNAME and AMI_SECRET are set)",
+    )
     a.set_defaults(func=cmd_agi)
 
 
@@ -89,8 +102,9 @@ def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
     settings = ctx.settings
     cfg = _configuration(settings)
     queues, flow = cfg["queues"], cfg["flows"]["1912"]
-    default_queue, _ = choose_queue(queues, company=settings.default_company,
-                                    language=flow.default_language, hazard=False)
+    default_queue, _ = choose_queue(
+        queues, company=settings.default_company, language=flow.default_language, hazard=False
+    )
     agi_url = args.agi_url or f"agi://{settings.agi_host}:{settings.agi_port}"
     members = None
     if args.members == "static":
@@ -107,8 +121,10 @@ def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
         "queues.conf": render_queues(queues, periodic_announce=announce, members=members),
         "queues_helpline1912.conf": sections,
         "manager_helpline1912.conf": render_manager(
-            username=settings.ami_username or "helpline1912", secret=settings.ami_secret,
-            permit=args.ami_permit),
+            username=settings.ami_username or "helpline1912",
+            secret=settings.ami_secret,
+            permit=args.ami_permit,
+        ),
     }
     for path in write_files(args.out, files):
         print(f"wrote {path}")
@@ -127,10 +143,14 @@ def cmd_prompts(args: argparse.Namespace, ctx: Any) -> int:
         print(f"(the list of files to render is in {index})", file=sys.stderr)
         return 1
     report = render_audio(entries, args.out, tools=tools, jobs=args.jobs)
-    print(f"{len(entries)} prompt pieces and words: {report.written} rendered, "
-          f"{report.skipped} already there; index {index}")
-    print(f"copy {args.out} to Asterisk's sounds folder as helpline1912, e.g. "
-          f"/var/lib/asterisk/sounds/helpline1912")
+    print(
+        f"{len(entries)} prompt pieces and words: {report.written} rendered, "
+        f"{report.skipped} already there; index {index}"
+    )
+    print(
+        f"copy {args.out} to Asterisk's sounds folder as helpline1912, e.g. "
+        f"/var/lib/asterisk/sounds/helpline1912"
+    )
     return 0
 
 
@@ -157,15 +177,24 @@ def build_ami_link(settings: Any, services: Any) -> AmiLink:
         calls=SqlQueueCallLog(services.engine),
         originates=services.extras.get("originate_listener"),
     )
-    return AmiLink(host=settings.ami_host, port=settings.ami_port,
-                   username=settings.ami_username, secret=settings.ami_secret,
-                   apply=mirror.apply, resynchronise=mirror.resynchronise)
+    return AmiLink(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_username,
+        secret=settings.ami_secret,
+        apply=mirror.apply,
+        resynchronise=mirror.resynchronise,
+    )
 
 
 async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
-    calls = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                       queues=services.queues, local_now=services.local_now,
-                       callbacks=SqlCallbackRequests(services.engine))
+    calls = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        callbacks=SqlCallbackRequests(services.engine),
+    )
     server = FastAgiServer(calls)
     await server.start(settings.agi_host, settings.agi_port)
     link = None
@@ -178,6 +207,7 @@ async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
 
 
 def cmd_agi(args: argparse.Namespace, ctx: Any) -> int:
+    logging.getLogger().setLevel(logging.INFO)  # a server: say what it does, as `serve` does
     services = ctx.services()
 
     async def run() -> None:
@@ -219,7 +249,8 @@ class BackgroundFrontEnds:
         asyncio.set_event_loop(self._loop)
         try:
             self._fronts = self._loop.run_until_complete(
-                start_frontends(self._settings, self._services))
+                start_frontends(self._settings, self._services)
+            )
         except BaseException as exc:  # reported to the starting thread, which raises it
             self._failure = exc
             self._started.set()

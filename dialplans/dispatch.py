@@ -28,8 +28,9 @@ class OrderedDispatcher:
 
     def __init__(self, apply: Callable[[Fact], None], *, shards: int = 8) -> None:
         self._apply = apply
-        self._queues: list[asyncio.Queue[Fact | _Barrier]] = [asyncio.Queue()
-                                                               for _ in range(shards)]
+        self._queues: list[asyncio.Queue[Fact | _Barrier]] = [
+            asyncio.Queue() for _ in range(shards)
+        ]
         self._workers: list[asyncio.Task[None]] = []
 
     def start(self) -> None:

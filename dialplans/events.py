@@ -171,9 +171,20 @@ class Garbage:
 
 
 Fact = (
-    CallerJoined | CallerLeft | CallerAbandoned | OperatorRung | OperatorMissed
-    | OperatorConnected | OperatorFinished | MemberState | MemberRemoved | WaitingEntry
-    | OriginateDone | ListComplete | Ignored | Garbage
+    CallerJoined
+    | CallerLeft
+    | CallerAbandoned
+    | OperatorRung
+    | OperatorMissed
+    | OperatorConnected
+    | OperatorFinished
+    | MemberState
+    | MemberRemoved
+    | WaitingEntry
+    | OriginateDone
+    | ListComplete
+    | Ignored
+    | Garbage
 )
 
 
@@ -250,8 +261,12 @@ TABLE: dict[str, Callable[[Fields], Fact]] = {
         _text(m, "Uniqueid"), _text(m, "Queue"), _text(m, "Interface"), _int(m, "HoldTime", 0)
     ),
     "AgentComplete": lambda m: OperatorFinished(
-        _text(m, "Uniqueid"), _text(m, "Queue"), _text(m, "Interface"),
-        _int(m, "HoldTime", 0), _int(m, "TalkTime", 0), str(m.get("Reason") or "caller"),
+        _text(m, "Uniqueid"),
+        _text(m, "Queue"),
+        _text(m, "Interface"),
+        _int(m, "HoldTime", 0),
+        _int(m, "TalkTime", 0),
+        str(m.get("Reason") or "caller"),
     ),
     "QueueMemberStatus": _member,
     "QueueMemberPause": _member,
@@ -261,8 +276,12 @@ TABLE: dict[str, Callable[[Fields], Fact]] = {
         _text(m, "Queue"), _text(m, "Interface", "Location")
     ),
     "QueueEntry": lambda m: WaitingEntry(
-        _text(m, "Uniqueid"), _text(m, "Queue"), _int(m, "Position", 0),
-        _int(m, "Priority", 0), _int(m, "Wait", 0), _text(m, "Channel"),
+        _text(m, "Uniqueid"),
+        _text(m, "Queue"),
+        _int(m, "Position", 0),
+        _int(m, "Priority", 0),
+        _int(m, "Wait", 0),
+        _text(m, "Channel"),
     ),
     "OriginateResponse": _originate,
     "QueueStatusComplete": lambda m: ListComplete(_text(m, "ActionID")),

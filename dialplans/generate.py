@@ -47,8 +47,17 @@ class StaticMember:
 
 def render_extensions(options: DialplanOptions) -> str:
     """A whole `extensions.conf` (asterisklint wants [general] first, then [globals])."""
-    head = [HEADER, "[general]", "static=yes", "writeprotect=yes", "clearglobalvars=no", "",
-            "[globals]", "", ""]
+    head = [
+        HEADER,
+        "[general]",
+        "static=yes",
+        "writeprotect=yes",
+        "clearglobalvars=no",
+        "",
+        "[globals]",
+        "",
+        "",
+    ]
     return "\n".join(head) + render_context(options).removeprefix(HEADER + "\n")
 
 
@@ -133,8 +142,9 @@ def render_queues(
         "",
         "",
     ]
-    sections = render_queue_sections(queue_set, periodic_announce=periodic_announce,
-                                     members=members)
+    sections = render_queue_sections(
+        queue_set, periodic_announce=periodic_announce, members=members
+    )
     return "\n".join(general) + sections.removeprefix(HEADER + "\n")
 
 

@@ -77,8 +77,9 @@ class LiveQueues(Protocol):
 
     def caller_abandoned(self, call_id: str, now: float) -> object: ...
 
-    def operator_offered(self, operator_id: str, call_id: str, queue: str, now: float) -> object:
-        ...
+    def operator_offered(
+        self, operator_id: str, call_id: str, queue: str, now: float
+    ) -> object: ...
 
     def operator_missed(self, operator_id: str, now: float) -> object: ...
 
@@ -104,8 +105,9 @@ class QueueCallLog(Protocol):
 
     def joined(self, call_id: str, queue: str, at: datetime) -> None: ...
 
-    def answered(self, call_id: str, operator_id: str | None, wait_s: int, at: datetime) -> None:
-        ...
+    def answered(
+        self, call_id: str, operator_id: str | None, wait_s: int, at: datetime
+    ) -> None: ...
 
     def finished(self, call_id: str, talk_s: int, at: datetime) -> None: ...
 
@@ -181,7 +183,8 @@ class QueueMirror:
                 pass
 
     def _operator_call(
-        self, fact: OperatorRung | OperatorMissed | OperatorConnected | OperatorFinished,
+        self,
+        fact: OperatorRung | OperatorMissed | OperatorConnected | OperatorFinished,
         at: datetime,
     ) -> None:
         operator_id = self._operator(fact.interface)
@@ -245,5 +248,6 @@ class QueueMirror:
                 self._live.resynchronise(list(presences.values()), callers, at.timestamp())
             except Exception:
                 log.exception("AMI resynchronisation could not be applied")
-        log.info("AMI resynchronised: %d operators, %d waiting callers", len(presences),
-                 len(callers))
+        log.info(
+            "AMI resynchronised: %d operators, %d waiting callers", len(presences), len(callers)
+        )

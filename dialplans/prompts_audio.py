@@ -197,8 +197,19 @@ def _synthesise(entry: AudioEntry, out_dir: Path, tools: Tools) -> None:
         speak = [tools.espeak, "-v", VOICES[entry.language], "-b", "1", "-w", str(raw), "--stdin"]
         subprocess.run(speak, input=entry.text.encode("utf-8"), check=True, capture_output=True)
         # Asterisk's native slin format: 8 kHz, mono, 16-bit signed.
-        convert = [tools.sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed",
-                   str(target)]
+        convert = [
+            tools.sox,
+            str(raw),
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed",
+            str(target),
+        ]
         subprocess.run(convert, check=True, capture_output=True)
 
 
@@ -217,6 +228,8 @@ def write_index(entries: Iterable[AudioEntry], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.json"
     rows = [asdict(e) for e in entries]
-    path.write_text(json.dumps({"sounds_dir": SOUNDS_DIR, "files": rows}, ensure_ascii=False,
-                               indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps({"sounds_dir": SOUNDS_DIR, "files": rows}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     return path

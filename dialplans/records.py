@@ -42,8 +42,9 @@ class SqlOperators:
 
     def all(self) -> list[Operator]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(t.operators).where(t.operators.c.active.is_(True))
-                                .order_by(t.operators.c.id)).all()
+            rows = conn.execute(
+                select(t.operators).where(t.operators.c.active.is_(True)).order_by(t.operators.c.id)
+            ).all()
         return [operator_from_row(row) for row in rows]
 
     def operator_for(self, interface: str) -> str | None:
@@ -63,28 +64,36 @@ class SqlQueueCallLog:
 
     def priority_of(self, call_id: str) -> int | None:
         with self._engine.connect() as conn:
-            value = conn.execute(select(t.calls.c.priority).where(
-                t.calls.c.call_id == call_id)).scalar()
+            value = conn.execute(
+                select(t.calls.c.priority).where(t.calls.c.call_id == call_id)
+            ).scalar()
         return None if value is None else int(value)
 
     def joined(self, call_id: str, queue: str, at: datetime) -> None:
         self._update(call_id, queue=queue)
 
     def answered(self, call_id: str, operator_id: str | None, wait_s: int, at: datetime) -> None:
-        self._update(call_id, answered_at=at, operator_id=operator_id, wait_s=wait_s,
-                     queue_result="answered")
+        self._update(
+            call_id, answered_at=at, operator_id=operator_id, wait_s=wait_s, queue_result="answered"
+        )
 
     def finished(self, call_id: str, talk_s: int, at: datetime) -> None:
         self._update(call_id, talk_s=talk_s, ended_at=at, duration_s=self._since_start(call_id, at))
 
     def abandoned(self, call_id: str, wait_s: int, at: datetime) -> None:
-        self._update(call_id, wait_s=wait_s, queue_result="abandoned", ended_at=at,
-                     duration_s=self._since_start(call_id, at))
+        self._update(
+            call_id,
+            wait_s=wait_s,
+            queue_result="abandoned",
+            ended_at=at,
+            duration_s=self._since_start(call_id, at),
+        )
 
     def _since_start(self, call_id: str, at: datetime) -> int | None:
         with self._engine.connect() as conn:
-            started = conn.execute(select(t.calls.c.started_at).where(
-                t.calls.c.call_id == call_id)).scalar()
+            started = conn.execute(
+                select(t.calls.c.started_at).where(t.calls.c.call_id == call_id)
+            ).scalar()
         if started is None:
             return None
         if started.tzinfo is None:  # SQLite hands back naive UTC
@@ -104,18 +113,34 @@ class SqlCallbackRequests:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def request(self, *, call_id: str, number: str, queue: str, priority: int,
-                now: datetime) -> bool:
+    def request(
+        self, *, call_id: str, number: str, queue: str, priority: int, now: datetime
+    ) -> bool:
         """Record a pending callback; False if one is already pending for this call."""
         with self._engine.begin() as conn:
-            exists = conn.execute(select(t.callbacks.c.id).where(
-                t.callbacks.c.call_id == call_id, t.callbacks.c.status == "pending")).first()
+            exists = conn.execute(
+                select(t.callbacks.c.id).where(
+                    t.callbacks.c.call_id == call_id, t.callbacks.c.status == "pending"
+                )
+            ).first()
             if exists:
                 return False
-            row = conn.execute(select(t.calls.c.consumer_id, t.calls.c.queued_at).where(
-                t.calls.c.call_id == call_id)).first()
-            conn.execute(insert(t.callbacks).values(
-                call_id=call_id, consumer_id=row.consumer_id if row else None, number=number,
-                queue=queue, priority=priority, joined_at=(row.queued_at if row else None) or now,
-                status="pending", attempts=0, created_at=now))
+            row = conn.execute(
+                select(t.calls.c.consumer_id, t.calls.c.queued_at).where(
+                    t.calls.c.call_id == call_id
+                )
+            ).first()
+            conn.execute(
+                insert(t.callbacks).values(
+                    call_id=call_id,
+                    consumer_id=row.consumer_id if row else None,
+                    number=number,
+                    queue=queue,
+                    priority=priority,
+                    joined_at=(row.queued_at if row else None) or now,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
         return True

@@ -202,7 +202,7 @@ def load_flow(data: Mapping[str, Any], *, name: str = "") -> Flow:
         operator_node=str(data.get("operator_node", "operator")),
         repeat_key=str(data.get("repeat_key", "*")),
         default_language=str(data.get("default_language", "hi")),
-        languages=tuple(str(x) for x in data.get("languages", ("hi", "en"))),
+        languages=_languages(data.get("languages", ["hi", "en"]), f"{where}.languages"),
     )
     _check_targets(flow, where)
     return flow
@@ -212,7 +212,7 @@ def _load_node(nid: str, spec: Any, where: str) -> Node:
     if not isinstance(spec, Mapping):
         raise FlowError(f"{where}: must be a table")
     ntype = spec.get("type")
-    if ntype not in _FIELDS:
+    if not isinstance(ntype, str) or ntype not in _FIELDS:
         raise FlowError(f"{where}.type: unknown node type {ntype!r} (known: {', '.join(_FIELDS)})")
     cls, extra, required = _FIELDS[ntype]
     _no_unknown(spec, _COMMON | extra, where)
@@ -220,7 +220,12 @@ def _load_node(nid: str, spec: Any, where: str) -> Node:
     if missing:
         raise FlowError(f"{where}: missing {', '.join(missing)}")
     prompt = spec.get("prompt", ())
-    prompts = (prompt,) if isinstance(prompt, str) else tuple(str(p) for p in prompt)
+    if isinstance(prompt, str):
+        prompts: tuple[str, ...] = (prompt,)
+    elif isinstance(prompt, (list, tuple)) and all(isinstance(p, str) for p in prompt):
+        prompts = tuple(prompt)
+    else:
+        raise FlowError(f"{where}.prompt: must be a prompt id or a list of prompt ids")
     kwargs: dict[str, Any] = {
         "id": nid,
         "type": ntype,
@@ -306,6 +311,12 @@ def _params(raw: Any, where: str) -> tuple[ParamSpec, ...]:
             known = ", ".join(k.value for k in ParamKind)
             raise FlowError(f"{where}.{pname}: unknown kind {kind!r} (known: {known})") from None
     return tuple(specs)
+
+
+def _languages(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(x in ("hi", "en") for x in value):
+        raise FlowError(f"{where}: must be a list drawn from 'hi' and 'en'")
+    return tuple(value)
 
 
 def _no_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:

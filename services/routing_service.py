@@ -30,6 +30,7 @@ from routing.operators import (
     Rejected,
     StoodBy,
 )
+from routing.queues import QueueDefinition, QueueSet
 from store.live_routing import RedisLiveState
 from store.operators_sql import SqlOperators
 
@@ -118,6 +119,14 @@ class RoutingService:
 
     def live_view(self) -> dict[str, Any]:
         return self.live.live(self._now())
+
+    def update_queue(self, definition: QueueDefinition) -> None:
+        """Use an edited queue definition from now on (console edits: wrap-up, strategy…)."""
+        current = self.live._queues  # the live state reads its queue set on every operation
+        if definition.name not in current:
+            raise RoutingError(f"unknown queue {definition.name!r}")
+        self.live._queues = QueueSet(tuple(
+            definition if queue.name == definition.name else queue for queue in current))
 
     def run_forever(self, stop: threading.Event, *, interval_s: float = 2.0) -> None:
         while not stop.wait(interval_s):

@@ -8,7 +8,7 @@ node) makes a retried request return the first docket instead of writing a secon
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -50,8 +50,11 @@ class SqlComplaints:
         holidays: frozenset[date],
         zone: ZoneInfo,
         sms_templates: Mapping[str, Mapping[str, str]],
+        field_link: Callable[[int, int | None], str] | None = None,
     ) -> None:
         self._engine = engine
+        # Makes the signed field-page link carried by the dispatch SMS (None: no link).
+        self._field_link = field_link
         self._limits = limits
         self._holidays = holidays
         self._zone = zone
@@ -128,11 +131,13 @@ class SqlComplaints:
         if mobile:
             consumer = reg.consumer or {}
             supply = f"{consumer.get('feeder_code', '')}/{consumer.get('transformer_code', '')}"
+            link = self._field_link(complaint["id"], complaint["dc_id"]) if self._field_link else "-"
             queue_sms(conn, self._templates, kind="field_dispatch", to=mobile, language="en",
                       now=now, key=f"dispatch:{complaint['docket']}",
                       values={"docket": complaint["docket"], "kind": reg.kind.value,
                               "name": consumer.get("name", "-"),
-                              "address": consumer.get("address", "-"), "supply": supply})
+                              "address": consumer.get("address", "-"), "supply": supply,
+                              "link": link})
 
     def _summary(self, row: Mapping[str, Any]) -> dict[str, Any]:
         registered = as_utc(row["registered_at"])

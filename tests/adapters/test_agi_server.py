@@ -14,11 +14,10 @@ from complaints.docket import ValidDocket, parse_docket
 from dialplans import agi_peer
 from dialplans.agi import FastAgiServer
 from dialplans.agi_session import AgiChannel, IvrOverAgi
-from ivr.commands import Gather, Say
-from ivr.events import DigitsEntered, NoInput
-from dialplans.prompts_audio import SILENCE_FILE, inventory
 from dialplans.prompts_audio import SILENCE_FILE, inventory
 from dialplans.records import SqlCallbackRequests
+from ivr.commands import Gather, Say
+from ivr.events import DigitsEntered, NoInput
 from store import schema as t
 
 pytestmark = pytest.mark.asyncio
@@ -26,19 +25,26 @@ pytestmark = pytest.mark.asyncio
 
 @pytest_asyncio.fixture
 async def agi(services: Any) -> AsyncIterator[tuple[str, int]]:
-    calls = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                       queues=services.queues, local_now=services.local_now,
-                       callbacks=SqlCallbackRequests(services.engine), threads=8)
+    calls = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        callbacks=SqlCallbackRequests(services.engine),
+        threads=8,
+    )
     server = FastAgiServer(calls)
     address = await server.start("127.0.0.1", 0)
     yield address
     await server.close()
 
 
-async def place(address: tuple[str, int], caller: str, answers: list[str], **kw: Any
-                ) -> agi_peer.PeerLog:
-    placing = agi_peer.call(*address, uniqueid=kw.pop("uniqueid"), caller=caller,
-                            answers=answers, **kw)
+async def place(
+    address: tuple[str, int], caller: str, answers: list[str], **kw: Any
+) -> agi_peer.PeerLog:
+    placing = agi_peer.call(
+        *address, uniqueid=kw.pop("uniqueid"), caller=caller, answers=answers, **kw
+    )
     return await asyncio.wait_for(placing, 60)
 
 
@@ -64,8 +70,7 @@ async def test_no_supply_call_ends_with_a_docket_in_the_database(services: Any, 
 
 async def test_keys_pressed_during_a_prompt_count(services: Any, agi: Any) -> None:
     plain = await place(agi, "9000000002", ["2", "1", "1"], uniqueid="1800000000.2")
-    barged = await place(agi, "9000000002", ["2", "1", "1"], uniqueid="1800000000.3",
-                         barge_in=True)
+    barged = await place(agi, "9000000002", ["2", "1", "1"], uniqueid="1800000000.3", barge_in=True)
     assert barged.inputs == ["2", "1", "1"]
     assert outcome(services, "1800000000.3").kind == "docket"
     # Cutting the prompts short means fewer files were played than when listening through.
@@ -90,21 +95,34 @@ def ok(result: str = "0") -> dict[str, Any]:
     return {"status_code": 200, "result": (result, ""), "msg": ""}
 
 
-@pytest.mark.parametrize("replies, digits, last", [
-    # Nothing pressed during the first prompt: GET DATA on the last file takes all ten.
-    ([ok("0"), ok("1000000002")], "1000000002", "GET DATA helpline1912/en/"),
-    # "1" pressed during the first prompt: the rest are collected after a short silence.
-    ([ok(str(ord("1"))), ok("000000002")], "1000000002", "GET DATA helpline1912/silence 10000 9"),
-    # "#" pressed during a prompt ends the input: nothing keyed.
-    ([ok(str(ord("#")))], "", 'STREAM FILE helpline1912/en/'),
-])
+@pytest.mark.parametrize(
+    "replies, digits, last",
+    [
+        # Nothing pressed during the first prompt: GET DATA on the last file takes all ten.
+        ([ok("0"), ok("1000000002")], "1000000002", "GET DATA helpline1912/en/"),
+        # "1" pressed during the first prompt: the rest are collected after a short silence.
+        (
+            [ok(str(ord("1"))), ok("000000002")],
+            "1000000002",
+            "GET DATA helpline1912/silence 10000 9",
+        ),
+        # "#" pressed during a prompt ends the input: nothing keyed.
+        ([ok(str(ord("#")))], "", "STREAM FILE helpline1912/en/"),
+    ],
+)
 async def test_collect_counts_a_key_pressed_during_any_prompt(
     services: Any, replies: list[dict[str, Any]], digits: str, last: str
 ) -> None:
-    runner = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                        queues=services.queues, local_now=services.local_now, threads=1)
-    gather = Gather((Say("ivrs_invalid", "en"), Say("enter_ivrs", "en")), max_digits=10,
-                    timeout_s=10)
+    runner = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        threads=1,
+    )
+    gather = Gather(
+        (Say("ivrs_invalid", "en"), Say("enter_ivrs", "en")), max_digits=10, timeout_s=10
+    )
     request = ScriptedRequest(replies)
     event = await runner.collect(AgiChannel(request, "1.1"), gather, services.local_now())  # type: ignore[arg-type]
     runner.close()
@@ -115,9 +133,13 @@ async def test_collect_counts_a_key_pressed_during_any_prompt(
 
 async def test_hazard_sets_the_queue_variables_for_the_dialplan(services: Any, agi: Any) -> None:
     log = await place(agi, "9000000002", ["2", "1", "5"], uniqueid="1800000000.5")
-    assert log.variables == {"HELPLINE_ACTION": "queue", "HELPLINE_QUEUE": "WZ-hazard",
-                             "HELPLINE_PRIORITY": "100", "HELPLINE_TIMEOUT": "",
-                             "HELPLINE_OVERFLOW": ""}
+    assert log.variables == {
+        "HELPLINE_ACTION": "queue",
+        "HELPLINE_QUEUE": "WZ-hazard",
+        "HELPLINE_PRIORITY": "100",
+        "HELPLINE_TIMEOUT": "",
+        "HELPLINE_OVERFLOW": "",
+    }
 
 
 async def test_operator_queue_has_its_overflow_timeout(services: Any, agi: Any) -> None:
@@ -141,8 +163,10 @@ async def test_hang_up_mid_flow_ends_the_session_and_the_server_goes_on(
         await asyncio.sleep(0.02)
     assert session is not None and session.outcome.kind == "abandoned"
     with services.engine.connect() as conn:
-        assert conn.execute(select(t.calls.c.outcome).where(
-            t.calls.c.call_id == call_id)).scalar() == "abandoned"
+        assert (
+            conn.execute(select(t.calls.c.outcome).where(t.calls.c.call_id == call_id)).scalar()
+            == "abandoned"
+        )
     again = await place(agi, "9000000002", ["2", "1", "1"], uniqueid=call_id + "9")
     assert again.variables["HELPLINE_ACTION"] == "hangup"
 
@@ -162,32 +186,49 @@ async def test_unknown_script_and_early_close_leave_the_server_running(
     assert again.variables["HELPLINE_ACTION"] == "hangup"
 
 
-async def test_missing_call_id_leaves_the_call_to_the_dialplan(agi: Any,
-                                                              caplog: pytest.LogCaptureFixture
-                                                              ) -> None:
+async def test_missing_call_id_leaves_the_call_to_the_dialplan(
+    agi: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     log = await place(agi, "9000000002", ["2"], uniqueid="")
     assert log.commands == [] and "without agi_uniqueid" in caplog.text
 
 
 async def test_turned_away_caller_books_a_callback(services: Any, agi: Any) -> None:
     await place(agi, "9000000002", ["2", "1", "5"], uniqueid="1800000003.1")
-    log = await place(agi, "9000000002", ["1"], uniqueid="1800000003.1", script="1912-full",
-                      args=["WZ-hazard", "100", "FULL"])
+    log = await place(
+        agi,
+        "9000000002",
+        ["1"],
+        uniqueid="1800000003.1",
+        script="1912-full",
+        args=["WZ-hazard", "100", "FULL"],
+    )
     assert log.inputs == ["1"]
     with services.engine.connect() as conn:
         booked = conn.execute(select(t.callbacks)).one()
     assert (booked.call_id, booked.queue, booked.priority, booked.status) == (
-        "1800000003.1", "WZ-hazard", 100, "pending")
+        "1800000003.1",
+        "WZ-hazard",
+        100,
+        "pending",
+    )
     assert booked.number.endswith("9000000002")
-    declined = await place(agi, "9000000002", [""], uniqueid="1800000003.2",
-                           script="1912-full", args=["CZ-hi", "0", "JOINEMPTY"])
+    declined = await place(
+        agi,
+        "9000000002",
+        [""],
+        uniqueid="1800000003.2",
+        script="1912-full",
+        args=["CZ-hi", "0", "JOINEMPTY"],
+    )
     assert declined.inputs == [""]
     with services.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.callbacks)).scalar() == 1
 
 
-async def test_every_file_played_is_one_the_prompts_command_renders(services: Any,
-                                                                    agi: Any) -> None:
+async def test_every_file_played_is_one_the_prompts_command_renders(
+    services: Any, agi: Any
+) -> None:
     rendered = {entry.file for entry in inventory(services.catalogue)} | {SILENCE_FILE}
     log = await place(agi, "9000000001", ["1", "1", "1"], uniqueid="1800000004.1")
     assert log.played and set(log.played) <= rendered
@@ -195,7 +236,6 @@ async def test_every_file_played_is_one_the_prompts_command_renders(services: An
 
 
 async def test_two_hundred_calls_at_once(services: Any, agi: Any) -> None:
-    calls = [place(agi, "9000000002", ["2", "1"], uniqueid=f"1800000100.{n}")
-             for n in range(200)]
+    calls = [place(agi, "9000000002", ["2", "1"], uniqueid=f"1800000100.{n}") for n in range(200)]
     logs = await asyncio.gather(*calls)
     assert all(log.inputs == ["2", "1"] and log.hung_up for log in logs)

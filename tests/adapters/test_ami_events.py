@@ -31,8 +31,11 @@ from dialplans.events import (
 from dialplans.mirror import OperatorPresence, Presence, QueueMirror
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "asterisk-22"
-RECORDINGS = ("ami-local-ivr-queue.txt", "ami-noanswer-abandon-badlogin.txt",
-              "ami-sip-call-dtmf-queue.txt")
+RECORDINGS = (
+    "ami-local-ivr-queue.txt",
+    "ami-noanswer-abandon-badlogin.txt",
+    "ami-sip-call-dtmf-queue.txt",
+)
 
 
 def messages(name: str) -> list[Message]:
@@ -65,10 +68,16 @@ def test_every_recorded_queue_event_translates_cleanly(name: str) -> None:
 
 def test_status_entries_and_member_events_name_the_member_alike() -> None:
     facts = [translate(m) for m in events("ami-local-ivr-queue.txt")]
-    listed = [f for f, m in zip(facts, events("ami-local-ivr-queue.txt"), strict=True)
-              if m["Event"] == "QueueMember"]
-    evented = [f for f, m in zip(facts, events("ami-local-ivr-queue.txt"), strict=True)
-               if m["Event"] == "QueueMemberStatus"]
+    listed = [
+        f
+        for f, m in zip(facts, events("ami-local-ivr-queue.txt"), strict=True)
+        if m["Event"] == "QueueMember"
+    ]
+    evented = [
+        f
+        for f, m in zip(facts, events("ami-local-ivr-queue.txt"), strict=True)
+        if m["Event"] == "QueueMemberStatus"
+    ]
     assert listed and evented
     for fact in (*listed, *evented):
         assert isinstance(fact, MemberState)
@@ -82,22 +91,43 @@ def test_originate_failure_to_a_missing_context() -> None:
     assert failed == [OriginateDone("o2", OriginateResult.FAILED, None)]
 
 
-@pytest.mark.parametrize("message, reason", [
-    ({"Event": "AgentConnect", "Uniqueid": "1.1", "Queue": "q", "Interface": "PJSIP/a",
-      "HoldTime": "soon"}, "HoldTime: not a number: 'soon'"),
-    ({"Event": "QueueCallerJoin", "Uniqueid": ["1.1", "1.2"], "Queue": "q", "Channel": "c"},
-     "Uniqueid: repeated header"),
-    ({"Response": "Success"}, "not an event"),
-])
-def test_malformed_events_become_garbage_with_a_reason(message: dict[str, Any], reason: str
-                                                       ) -> None:
+@pytest.mark.parametrize(
+    "message, reason",
+    [
+        (
+            {
+                "Event": "AgentConnect",
+                "Uniqueid": "1.1",
+                "Queue": "q",
+                "Interface": "PJSIP/a",
+                "HoldTime": "soon",
+            },
+            "HoldTime: not a number: 'soon'",
+        ),
+        (
+            {"Event": "QueueCallerJoin", "Uniqueid": ["1.1", "1.2"], "Queue": "q", "Channel": "c"},
+            "Uniqueid: repeated header",
+        ),
+        ({"Response": "Success"}, "not an event"),
+    ],
+)
+def test_malformed_events_become_garbage_with_a_reason(
+    message: dict[str, Any], reason: str
+) -> None:
     fact = translate(message)
     assert isinstance(fact, Garbage) and fact.reason == reason
 
 
 def test_member_of_an_unknown_device_state_is_not_garbage() -> None:
-    fact = translate({"Event": "QueueMemberStatus", "Queue": "q", "Interface": "PJSIP/a",
-                      "Status": "42", "Paused": "0"})
+    fact = translate(
+        {
+            "Event": "QueueMemberStatus",
+            "Queue": "q",
+            "Interface": "PJSIP/a",
+            "Status": "42",
+            "Paused": "0",
+        }
+    )
     assert isinstance(fact, MemberState) and fact.device is DeviceState.UNKNOWN
 
 
@@ -118,6 +148,7 @@ class FakeLive:
     def __getattr__(self, name: str) -> Any:
         def record(*args: Any) -> None:
             self.calls.append((name, *args[:-1]))  # drop `now`
+
         return record
 
 
@@ -149,8 +180,12 @@ class Directory:
 @pytest.fixture
 def mirror_parts() -> Iterator[tuple[QueueMirror, FakeLive, FakeCallLog]]:
     live, log = FakeLive(), FakeCallLog()
-    mirror = QueueMirror(operators=Directory(), live=live, calls=log,
-                         clock=lambda: datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
+    mirror = QueueMirror(
+        operators=Directory(),
+        live=live,
+        calls=log,
+        clock=lambda: datetime(2026, 11, 28, 13, 0, tzinfo=UTC),
+    )
     yield mirror, live, log
 
 
@@ -158,8 +193,11 @@ def test_mirror_follows_a_recorded_answered_call(mirror_parts: Any) -> None:
     mirror, live, log = mirror_parts
     for message in events("ami-local-ivr-queue.txt"):
         mirror.apply(translate(message))
-    call = [c for c in live.calls if c[0].startswith(("caller", "operator_offered",
-                                                       "operator_answered", "operator_finished"))]
+    call = [
+        c
+        for c in live.calls
+        if c[0].startswith(("caller", "operator_offered", "operator_answered", "operator_finished"))
+    ]
     assert call == [
         ("caller_waiting", "1795870852.3", "support", 7),
         ("operator_offered", "cz-op01", "1795870852.3", "support"),
@@ -167,8 +205,13 @@ def test_mirror_follows_a_recorded_answered_call(mirror_parts: Any) -> None:
         ("operator_answered", "cz-op01"),
         ("operator_finished", "cz-op01"),
     ]
-    assert log.rows["1795870852.3"] == {"priority": 7, "queue": "support", "operator": "cz-op01",
-                                        "wait": 1, "talk": 3}
+    assert log.rows["1795870852.3"] == {
+        "priority": 7,
+        "queue": "support",
+        "operator": "cz-op01",
+        "wait": 1,
+        "talk": 3,
+    }
     presence = [c for c in live.calls if c[0] == "operator_presence"]
     # Added paused, unpaused with a reason "probe", removed: each change once, repeats dropped.
     assert presence[0] == ("operator_presence", "cz-op01", Presence.PAUSED, None)
@@ -177,11 +220,21 @@ def test_mirror_follows_a_recorded_answered_call(mirror_parts: Any) -> None:
     assert len(presence) == len({(i, c) for i, c in enumerate(presence)})
 
 
-def test_mirror_skips_members_that_are_not_operators(mirror_parts: Any,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_mirror_skips_members_that_are_not_operators(
+    mirror_parts: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     mirror, live, _ = mirror_parts
-    mirror.apply(translate({"Event": "AgentConnect", "Uniqueid": "9.9", "Queue": "q",
-                            "Interface": "PJSIP/stranger", "HoldTime": "3"}))
+    mirror.apply(
+        translate(
+            {
+                "Event": "AgentConnect",
+                "Uniqueid": "9.9",
+                "Queue": "q",
+                "Interface": "PJSIP/stranger",
+                "HoldTime": "3",
+            }
+        )
+    )
     assert not live.calls and "PJSIP/stranger is not an operator" in caplog.text
 
 
@@ -198,8 +251,11 @@ def test_mirror_survives_a_failing_port(caplog: pytest.LogCaptureFixture) -> Non
 
 def test_resync_replaces_presence_and_waiting_callers(mirror_parts: Any) -> None:
     mirror, live, _ = mirror_parts
-    listing = [translate(m) for m in events("ami-local-ivr-queue.txt")
-               if m["Event"] in ("QueueMember", "QueueEntry")]
+    listing = [
+        translate(m)
+        for m in events("ami-local-ivr-queue.txt")
+        if m["Event"] in ("QueueMember", "QueueEntry")
+    ]
     mirror.resynchronise(listing)
     name, operators, callers = live.calls[-1]
     assert name == "resynchronise"
@@ -209,7 +265,9 @@ def test_resync_replaces_presence_and_waiting_callers(mirror_parts: Any) -> None
 
 
 def test_finished_call_reason_is_kept() -> None:
-    done = [translate(m) for m in events("ami-local-ivr-queue.txt") if m["Event"] == "AgentComplete"]
+    done = [
+        translate(m) for m in events("ami-local-ivr-queue.txt") if m["Event"] == "AgentComplete"
+    ]
     assert done == [OperatorFinished("1795870852.3", "support", "Local/100@agents", 1, 3, "agent")]
 
 
@@ -225,13 +283,16 @@ def restore_eol() -> Iterator[None]:
 
 
 @pytest.mark.asyncio
-async def test_queue_add_needs_an_explicit_single_response(restore_eol: None,
-                                                           tmp_path: Path) -> None:
+async def test_queue_add_needs_an_explicit_single_response(
+    restore_eol: None, tmp_path: Path
+) -> None:
     from panoramisk import testing
 
     stream = tmp_path / "queue_add.txt"
-    stream.write_text("Response: Success\nActionID: action/transaction_uid/1/1\n"
-                      "Message: Added interface to queue\n\n")
+    stream.write_text(
+        "Response: Success\nActionID: action/transaction_uid/1/1\n"
+        "Message: Added interface to queue\n\n"
+    )
     manager = testing.Manager(stream=str(stream))
     from dialplans.actions import queue_add
 

@@ -94,35 +94,52 @@ class SmallAsterisk:
         name, action_id = action.get("Action", ""), action.get("ActionID", "")
         if name == "Login":
             if action.get("Secret") != self.secret:
-                writer.write(block(Response="Error", ActionID=action_id,
-                                   Message="Authentication failed").encode())
+                writer.write(
+                    block(
+                        Response="Error", ActionID=action_id, Message="Authentication failed"
+                    ).encode()
+                )
                 await writer.drain()
                 return False
             self.logins.append(action.get("Username", ""))
-            writer.write((block(Response="Success", ActionID=action_id,
-                                Message="Authentication accepted")
-                          + block(Event="FullyBooted", Privilege="system,all",
-                                  Status="Fully Booted")).encode() + self.after_login)
+            writer.write(
+                (
+                    block(Response="Success", ActionID=action_id, Message="Authentication accepted")
+                    + block(Event="FullyBooted", Privilege="system,all", Status="Fully Booted")
+                ).encode()
+                + self.after_login
+            )
         elif name == "QueueStatus":
             writer.write(self._status(action_id).encode())
         elif name == "QueueAdd":
-            writer.write(block(Response="Success", ActionID=action_id,
-                               Message="Added interface to queue").encode())
+            writer.write(
+                block(
+                    Response="Success", ActionID=action_id, Message="Added interface to queue"
+                ).encode()
+            )
         else:
             writer.write(block(Response="Success", ActionID=action_id).encode())
         await writer.drain()
         return True
 
     def _status(self, action_id: str) -> str:
-        out = block(Response="Success", ActionID=action_id, EventList="start",
-                    Message="Queue status will follow")
+        out = block(
+            Response="Success",
+            ActionID=action_id,
+            EventList="start",
+            Message="Queue status will follow",
+        )
         for member in self.members:
             out += block(Event="QueueMember", **member, ActionID=action_id)
         for entry in self.waiting:
             out += block(Event="QueueEntry", **entry, ActionID=action_id)
         count = len(self.members) + len(self.waiting)
-        return out + block(Event="QueueStatusComplete", ActionID=action_id,
-                           EventList="Complete", ListItems=str(count))
+        return out + block(
+            Event="QueueStatusComplete",
+            ActionID=action_id,
+            EventList="Complete",
+            ListItems=str(count),
+        )
 
 
 class Recorder:
@@ -140,9 +157,17 @@ async def asterisk() -> AsyncIterator[SmallAsterisk]:
 
 
 def link_to(server: SmallAsterisk, recorder: Recorder, *, secret: str = "s3cret") -> AmiLink:
-    return AmiLink(host="127.0.0.1", port=server.port, username="helpline1912", secret=secret,
-                   apply=recorder.facts.append, resynchronise=recorder.snapshots.append,
-                   base_delay=0.05, max_delay=0.2, action_timeout_s=2)
+    return AmiLink(
+        host="127.0.0.1",
+        port=server.port,
+        username="helpline1912",
+        secret=secret,
+        apply=recorder.facts.append,
+        resynchronise=recorder.snapshots.append,
+        base_delay=0.05,
+        max_delay=0.2,
+        action_timeout_s=2,
+    )
 
 
 async def until(condition: object, timeout: float = 5.0) -> None:
@@ -153,11 +178,26 @@ async def until(condition: object, timeout: float = 5.0) -> None:
     await asyncio.wait_for(poll(), timeout)
 
 
-MEMBER = {"Queue": "CZ-hi", "Name": "cz-op01", "Location": "PJSIP/cz-op01",
-          "StateInterface": "PJSIP/cz-op01", "Membership": "dynamic", "Penalty": "1",
-          "Status": "1", "Paused": "1", "PausedReason": "tea"}
-ENTRY = {"Queue": "CZ-hi", "Position": "1", "Channel": "PJSIP/trunk-00000007",
-         "Uniqueid": "1795870890.7", "CallerIDNum": "9000000002", "Wait": "12", "Priority": "5"}
+MEMBER = {
+    "Queue": "CZ-hi",
+    "Name": "cz-op01",
+    "Location": "PJSIP/cz-op01",
+    "StateInterface": "PJSIP/cz-op01",
+    "Membership": "dynamic",
+    "Penalty": "1",
+    "Status": "1",
+    "Paused": "1",
+    "PausedReason": "tea",
+}
+ENTRY = {
+    "Queue": "CZ-hi",
+    "Position": "1",
+    "Channel": "PJSIP/trunk-00000007",
+    "Uniqueid": "1795870890.7",
+    "CallerIDNum": "9000000002",
+    "Wait": "12",
+    "Priority": "5",
+}
 
 
 async def test_login_then_resync_reads_queue_status(asterisk: SmallAsterisk) -> None:
@@ -171,7 +211,12 @@ async def test_login_then_resync_reads_queue_status(asterisk: SmallAsterisk) -> 
         snapshot = recorder.snapshots[0]
         member = next(f for f in snapshot if isinstance(f, MemberState))
         assert (member.interface, member.name, member.paused, member.reason, member.penalty) == (
-            "PJSIP/cz-op01", "cz-op01", True, "tea", 1)
+            "PJSIP/cz-op01",
+            "cz-op01",
+            True,
+            "tea",
+            1,
+        )
         entry = next(f for f in snapshot if isinstance(f, WaitingEntry))
         assert (entry.call_id, entry.priority, entry.wait_s) == ("1795870890.7", 5, 12)
         # The caller listed by QueueStatus can be raised without an event having named it.
@@ -180,7 +225,10 @@ async def test_login_then_resync_reads_queue_status(asterisk: SmallAsterisk) -> 
         sent = asterisk.received[-1]
         assert sent["Action"] == "QueueChangePriorityCaller"
         assert (sent["Queue"], sent["Caller"], sent["Priority"]) == (
-            "CZ-hi", "PJSIP/trunk-00000007", "100")
+            "CZ-hi",
+            "PJSIP/trunk-00000007",
+            "100",
+        )
     finally:
         await link.close()
 
@@ -235,8 +283,9 @@ async def test_unreachable_asterisk_is_retried_with_growing_delays() -> None:
     server = SmallAsterisk()
     port = await server.start()
     await server.stop()  # nothing listens on the port now
-    link = AmiLink(host="127.0.0.1", port=port, username="u", secret="s3cret", base_delay=0.05,
-                   max_delay=0.4)
+    link = AmiLink(
+        host="127.0.0.1", port=port, username="u", secret="s3cret", base_delay=0.05, max_delay=0.4
+    )
     await link.start()
     try:
         await asyncio.sleep(0.5)
@@ -255,10 +304,18 @@ async def test_garbage_and_unknown_events_do_not_stop_the_link(asterisk: SmallAs
     await link.start()
     try:
         await until(lambda: recorder.snapshots)
-        await asterisk.push("this is not AMI\r\n\r\n" + block(Event="NoSuchEvent", A="b")
-                            + block(Event="AgentCalled", Queue="CZ-hi")
-                            + block(Event="QueueCallerJoin", Uniqueid="1.1", Queue="CZ-hi",
-                                    Position="1", Channel="PJSIP/x-1"))
+        await asterisk.push(
+            "this is not AMI\r\n\r\n"
+            + block(Event="NoSuchEvent", A="b")
+            + block(Event="AgentCalled", Queue="CZ-hi")
+            + block(
+                Event="QueueCallerJoin",
+                Uniqueid="1.1",
+                Queue="CZ-hi",
+                Position="1",
+                Channel="PJSIP/x-1",
+            )
+        )
         await until(lambda: any(isinstance(f, CallerJoined) for f in recorder.facts))
         kinds = [type(f).__name__ for f in recorder.facts]
         assert kinds == ["Garbage", "CallerJoined"]
@@ -302,8 +359,14 @@ async def replay(asterisk: SmallAsterisk, name: str) -> list[Fact]:
 async def test_replayed_ring_no_answer_and_abandon(asterisk: SmallAsterisk) -> None:
     facts = await replay(asterisk, "ami-noanswer-abandon-badlogin.txt")
     call = [f for f in facts if getattr(f, "call_id", None) == "1795870890.7"]
-    assert [type(f) for f in call] == [CallerJoined, OperatorRung, OperatorMissed, OperatorRung,
-                                       CallerAbandoned, CallerLeft]
+    assert [type(f) for f in call] == [
+        CallerJoined,
+        OperatorRung,
+        OperatorMissed,
+        OperatorRung,
+        CallerAbandoned,
+        CallerLeft,
+    ]
     missed = next(f for f in call if isinstance(f, OperatorMissed))
     assert (missed.interface, missed.ring_ms) == ("Local/200@agents", 3000)
     abandoned = next(f for f in call if isinstance(f, CallerAbandoned))
@@ -317,7 +380,12 @@ async def test_replayed_ring_no_answer_and_abandon(asterisk: SmallAsterisk) -> N
 async def test_replayed_sip_call_keeps_per_call_order(asterisk: SmallAsterisk) -> None:
     facts = await replay(asterisk, "ami-sip-call-dtmf-queue.txt")
     names = [type(f).__name__ for f in facts if getattr(f, "call_id", None)]
-    assert names == ["CallerJoined", "OperatorRung", "CallerLeft", "OperatorConnected",
-                     "OperatorFinished"]
+    assert names == [
+        "CallerJoined",
+        "OperatorRung",
+        "CallerLeft",
+        "OperatorConnected",
+        "OperatorFinished",
+    ]
     members = [f for f in facts if isinstance(f, MemberState)]
     assert members and all(m.interface == "PJSIP/agent" for m in members)

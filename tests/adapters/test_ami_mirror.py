@@ -28,14 +28,21 @@ from store import schema as t
 
 def queued_call(services: Any, call_id: str) -> str:
     """Run an AGI call that asks for an operator; the queue the IVR chose."""
+
     async def run() -> agi_peer.PeerLog:
-        runner = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                            queues=services.queues, local_now=services.local_now, threads=2)
+        runner = IvrOverAgi(
+            calls=services.calls,
+            catalogue=services.catalogue,
+            queues=services.queues,
+            local_now=services.local_now,
+            threads=2,
+        )
         server = FastAgiServer(runner)
         host, port = await server.start("127.0.0.1", 0)
         try:
-            return await agi_peer.call(host, port, uniqueid=call_id, caller="9000000002",
-                                       answers=["2", "0"])
+            return await agi_peer.call(
+                host, port, uniqueid=call_id, caller="9000000002", answers=["2", "0"]
+            )
         finally:
             await server.close()
 
@@ -51,15 +58,13 @@ def test_answered_call_gets_operator_wait_and_talk_time(services: Any, clock: An
     queue = queued_call(services, "1795870900.3")
     operators = SqlOperators(services.engine)
     operator = next(o for o in operators.all() if o.sip_interface)
-    mirror = QueueMirror(operators=operators, calls=SqlQueueCallLog(services.engine),
-                         clock=clock)
+    mirror = QueueMirror(operators=operators, calls=SqlQueueCallLog(services.engine), clock=clock)
     mirror.apply(CallerJoined("1795870900.3", queue, 1, "PJSIP/trunk-01"))
     clock.advance(seconds=14)
     mirror.apply(CallerLeft("1795870900.3", queue))
     mirror.apply(OperatorConnected("1795870900.3", queue, operator.sip_interface, 14))
     clock.advance(seconds=95)
-    mirror.apply(OperatorFinished("1795870900.3", queue, operator.sip_interface, 14, 95,
-                                  "caller"))
+    mirror.apply(OperatorFinished("1795870900.3", queue, operator.sip_interface, 14, 95, "caller"))
     call = row(services, "1795870900.3")
     assert (call.queue, call.priority, call.operator_id) == (queue, 0, operator.id)
     assert (call.queue_result, call.wait_s, call.talk_s) == ("answered", 14, 95)
@@ -69,8 +74,9 @@ def test_answered_call_gets_operator_wait_and_talk_time(services: Any, clock: An
 
 def test_abandoned_call_is_recorded_as_such(services: Any, clock: Any) -> None:
     queue = queued_call(services, "1795870900.4")
-    mirror = QueueMirror(operators=SqlOperators(services.engine),
-                         calls=SqlQueueCallLog(services.engine), clock=clock)
+    mirror = QueueMirror(
+        operators=SqlOperators(services.engine), calls=SqlQueueCallLog(services.engine), clock=clock
+    )
     clock.advance(seconds=40)
     mirror.apply(CallerAbandoned("1795870900.4", queue, 40))
     call = row(services, "1795870900.4")
@@ -78,8 +84,9 @@ def test_abandoned_call_is_recorded_as_such(services: Any, clock: Any) -> None:
 
 
 def test_events_for_calls_we_never_saw_change_nothing(services: Any, clock: Any) -> None:
-    mirror = QueueMirror(operators=SqlOperators(services.engine),
-                         calls=SqlQueueCallLog(services.engine), clock=clock)
+    mirror = QueueMirror(
+        operators=SqlOperators(services.engine), calls=SqlQueueCallLog(services.engine), clock=clock
+    )
     mirror.apply(CallerAbandoned("no-such-call", "CZ-hi", 3))
     assert mirror.applied == 1
     with services.engine.connect() as conn:
@@ -95,8 +102,15 @@ def test_operator_lookup_by_interface(services: Any) -> None:
 
 # --- operator changes -> AMI actions ----------------------------------------------------------
 
-STANDBY = Operator("cz-op09", "Standby", "+91", "PJSIP/cz-op09",
-                   frozenset({Language.HI}), frozenset({Company.CZ}), Tier.STANDBY_1)
+STANDBY = Operator(
+    "cz-op09",
+    "Standby",
+    "+91",
+    "PJSIP/cz-op09",
+    frozenset({Language.HI}),
+    frozenset({Company.CZ}),
+    Tier.STANDBY_1,
+)
 
 
 def test_log_in_joins_served_queues_paused_with_the_tier_penalty(services: Any) -> None:
@@ -109,16 +123,28 @@ def test_log_in_joins_served_queues_paused_with_the_tier_penalty(services: Any) 
 
 def test_ready_pause_and_storm_call_in() -> None:
     assert actions.make_ready(STANDBY)[0].as_dict() == {
-        "Action": "QueuePause", "Interface": "PJSIP/cz-op09", "Paused": "false"}
+        "Action": "QueuePause",
+        "Interface": "PJSIP/cz-op09",
+        "Paused": "false",
+    }
     assert actions.pause(STANDBY, "lunch")[0].headers["Reason"] == "lunch"
     assert actions.call_in(STANDBY, Tier.PRIMARY)[0].as_dict() == {
-        "Action": "QueuePenalty", "Interface": "PJSIP/cz-op09", "Penalty": "0"}
+        "Action": "QueuePenalty",
+        "Interface": "PJSIP/cz-op09",
+        "Penalty": "0",
+    }
 
 
 def test_originate_is_asynchronous_and_carries_variables() -> None:
-    action = actions.originate(action_id="cb-17-1", channel="PJSIP/trunk/9000000002",
-                               context="helpline-callback", exten="s", caller_id="1912",
-                               timeout_s=25, variables={"CALLBACK_ID": "17", "LANG": "hi"})
+    action = actions.originate(
+        action_id="cb-17-1",
+        channel="PJSIP/trunk/9000000002",
+        context="helpline-callback",
+        exten="s",
+        caller_id="1912",
+        timeout_s=25,
+        variables={"CALLBACK_ID": "17", "LANG": "hi"},
+    )
     sent = action.as_dict()
     assert (sent["Async"], sent["Timeout"], sent["ActionID"]) == ("true", "25000", "cb-17-1")
     assert sent["Variable"] == ["CALLBACK_ID=17", "LANG=hi"]

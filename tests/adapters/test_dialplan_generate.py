@@ -37,10 +37,14 @@ def test_module_examples_hold(name: str) -> None:
 
 
 @pytest.fixture
-def written(tmp_path: Path, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-            ) -> Path:
-    for key, value in {**settings_env, "AMI_USERNAME": "ivr", "AMI_SECRET": "t0ps3cret",
-                       "AGI_HOST": "10.0.0.5", "AGI_PORT": "4599"}.items():
+def written(tmp_path: Path, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in {
+        **settings_env,
+        "AMI_USERNAME": "ivr",
+        "AMI_SECRET": "t0ps3cret",
+        "AGI_HOST": "10.0.0.5",
+        "AGI_PORT": "4599",
+    }.items():
         monkeypatch.setenv(key, value)
     out = tmp_path / "asterisk"
     assert run_ivr.main(["dialplan", "--out", str(out)]) == 0
@@ -70,18 +74,27 @@ def asterisklint() -> str:
 
 def test_generated_dialplan_passes_asterisklint(written: Path) -> None:
     for name in ("extensions.conf",):
-        run = subprocess.run([asterisklint(), "dialplan-check", str(written / name)],
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [asterisklint(), "dialplan-check", str(written / name)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert run.returncode == 0, run.stdout + run.stderr
         assert run.stdout.strip() == "" and run.stderr.strip() == ""
 
 
 def test_lint_catches_a_broken_dialplan(tmp_path: Path) -> None:
     broken = render_extensions(DialplanOptions("agi://127.0.0.1:4573", "CZ-hi")).replace(
-        "Log(NOTICE,Helpline 1912: ${UNIQUEID} turned away by", "Log(NOTICE,turned away; by")
+        "Log(NOTICE,Helpline 1912: ${UNIQUEID} turned away by", "Log(NOTICE,turned away; by"
+    )
     (tmp_path / "extensions.conf").write_text(broken)
-    run = subprocess.run([asterisklint(), "dialplan-check", str(tmp_path / "extensions.conf")],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [asterisklint(), "dialplan-check", str(tmp_path / "extensions.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode != 0
 
 
@@ -126,8 +139,9 @@ def test_hold_announcement_files_are_rendered_prompts(written: Path, settings: S
     catalogue = run_ivr.load_configuration(settings)["catalogue"]
     rendered = {entry.file for entry in inventory(catalogue)}
     conf = sections((written / "queues.conf").read_text())
-    announced = [f for s in conf.values() for v in s.get("periodic-announce", []) for f in
-                 v.split(",")]
+    announced = [
+        f for s in conf.values() for v in s.get("periodic-announce", []) for f in v.split(",")
+    ]
     assert announced and set(announced) <= rendered
     assert "/en/" in conf["CZ-en"]["periodic-announce"][0]
     assert "/hi/" in conf["CZ-hi"]["periodic-announce"][0]
@@ -146,10 +160,23 @@ def test_manager_fragment_grants_the_queue_and_originate_rights(written: Path) -
 def test_standby_tiers_become_member_penalties(settings: Settings) -> None:
     queues: QueueSet = run_ivr.load_configuration(settings)["queues"]
     people = [
-        Operator("cz-op01", "A", "+91", "PJSIP/cz-op01", frozenset({Language.HI}),
-                 frozenset({Company.CZ})),
-        Operator("cz-op02", "B", "+91", "PJSIP/cz-op02", frozenset({Language.HI, Language.EN}),
-                 frozenset({Company.CZ}), Tier.STANDBY_2),
+        Operator(
+            "cz-op01",
+            "A",
+            "+91",
+            "PJSIP/cz-op01",
+            frozenset({Language.HI}),
+            frozenset({Company.CZ}),
+        ),
+        Operator(
+            "cz-op02",
+            "B",
+            "+91",
+            "PJSIP/cz-op02",
+            frozenset({Language.HI, Language.EN}),
+            frozenset({Company.CZ}),
+            Tier.STANDBY_2,
+        ),
         Operator("wz-op01", "C", "+91", "", frozenset({Language.HI}), frozenset({Company.WZ})),
     ]
     plan = static_members(queues, people)

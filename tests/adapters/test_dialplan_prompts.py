@@ -54,8 +54,9 @@ def test_every_reading_of_every_prompt_has_its_files(catalogue: Catalogue) -> No
                 assert plan.missing == (), (prompt, language, kind)
                 assert plan.files
             for other in spliced:  # `prompt:` parameters splice another prompt's text
-                params = tuple(Param(n, ParamKind.PROMPT, other)
-                               for n in catalogue.placeholders(prompt))
+                params = tuple(
+                    Param(n, ParamKind.PROMPT, other) for n in catalogue.placeholders(prompt)
+                )
                 plan = names.plan(render(catalogue, Say(prompt, language, params), NOW), language)
                 assert plan.missing == ()
 
@@ -66,8 +67,11 @@ def test_file_names_are_ascii_unique_and_in_the_inventory(catalogue: Catalogue) 
     assert len(files) == len(set(files))
     assert all(re.fullmatch(r"helpline1912/(hi|en)/[pw]_[0-9a-f]{12}", f) for f in files)
     names = AudioNames(catalogue)
-    say = Say("docket_registered", "hi", (Param("docket", ParamKind.DIGITS, "WZ261128"),
-                                          Param("limit", ParamKind.MINUTES, "240")))
+    say = Say(
+        "docket_registered",
+        "hi",
+        (Param("docket", ParamKind.DIGITS, "WZ261128"), Param("limit", ParamKind.MINUTES, "240")),
+    )
     assert set(names.plan(render(catalogue, say, NOW), "hi").files) <= set(files)
 
 
@@ -98,7 +102,9 @@ def test_missing_tools_are_named_with_how_to_install() -> None:
 
 
 def test_prompts_command_without_espeak_says_how_to_install(
-    tmp_path: Path, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    settings_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     for key, value in settings_env.items():
@@ -109,17 +115,25 @@ def test_prompts_command_without_espeak_says_how_to_install(
     assert (tmp_path / "sounds" / "index.json").exists()
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
-                    reason="espeak-ng and sox are not installed (apt-get install espeak-ng sox)")
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+    reason="espeak-ng and sox are not installed (apt-get install espeak-ng sox)",
+)
 def test_rendered_files_are_8khz_mono_16bit(catalogue: Catalogue, tmp_path: Path) -> None:
     entries = inventory(catalogue)
-    picked = [next(e for e in entries if e.kind == "word" and e.language == "hi"),
-              next(e for e in entries if e.kind == "prompt" and e.language == "en")]
+    picked = [
+        next(e for e in entries if e.kind == "word" and e.language == "hi"),
+        next(e for e in entries if e.kind == "prompt" and e.language == "en"),
+    ]
     report = render_audio(picked, tmp_path, tools=find_tools(), jobs=2)
     assert (report.written, report.skipped) == (2, 0)
     for entry in picked:
         with wave.open(str(local_path(tmp_path, entry.file))) as audio:
-            assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
+            assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (
+                8000,
+                1,
+                2,
+            )
             assert audio.getnframes() > 800  # more than a tenth of a second of speech
     again = render_audio(picked, tmp_path, tools=find_tools())
     assert (again.written, again.skipped) == (0, 2)

@@ -118,20 +118,29 @@ def through_terminal(services: Any, keys: list[str]) -> tuple[str, list[str]]:
     out = io.StringIO()
     run_call(services, caller=CALLER, keys=keys, out=out, read_line=lambda: None)
     call_id = next(c for c in services.calls.turns if c.startswith("term-"))
-    shown = [line.removeprefix("IVR: ") for line in out.getvalue().splitlines()
-             if line.startswith("IVR: ") and not line.startswith("IVR: [")]
+    shown = [
+        line.removeprefix("IVR: ")
+        for line in out.getvalue().splitlines()
+        if line.startswith("IVR: ") and not line.startswith("IVR: [")
+    ]
     return call_id, shown
 
 
 def through_asterisk(services: Any, keys: list[str]) -> tuple[str, agi_peer.PeerLog]:
     async def run() -> agi_peer.PeerLog:
-        runner = IvrOverAgi(calls=services.calls, catalogue=services.catalogue,
-                            queues=services.queues, local_now=services.local_now, threads=2)
+        runner = IvrOverAgi(
+            calls=services.calls,
+            catalogue=services.catalogue,
+            queues=services.queues,
+            local_now=services.local_now,
+            threads=2,
+        )
         server = FastAgiServer(runner)
         host, port = await server.start("127.0.0.1", 0)
         try:
-            return await asyncio.wait_for(agi_peer.call(
-                host, port, uniqueid="1900000000.1", caller=CALLER, answers=keys), 60)
+            return await asyncio.wait_for(
+                agi_peer.call(host, port, uniqueid="1900000000.1", caller=CALLER, answers=keys), 60
+            )
         finally:
             await server.close()
 
@@ -142,8 +151,14 @@ def through_twilio(services: Any, keys: list[str]) -> tuple[str, list[ET.Element
     from webhooks.app import create_app
 
     client = create_app(services).test_client()
-    form = {"CallSid": "CA-contract", "AccountSid": "AC" + "0" * 32, "From": CALLER,
-            "To": "+911912", "CallStatus": "in-progress", "Direction": "inbound"}
+    form = {
+        "CallSid": "CA-contract",
+        "AccountSid": "AC" + "0" * 32,
+        "From": CALLER,
+        "To": "+911912",
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+    }
 
     def post(url: str, **extra: str) -> ET.Element:
         path = url.split("://", 1)[-1].split("/", 1)[-1]
@@ -165,18 +180,22 @@ def through_twilio(services: Any, keys: list[str]) -> tuple[str, list[ET.Element
 
 
 @pytest.mark.parametrize("keys", SCENARIOS.values(), ids=SCENARIOS.keys())
-def test_terminal_asterisk_and_twilio_agree(services: Any, recording: RecordingCalls,
-                                            keys: list[str]) -> None:
+def test_terminal_asterisk_and_twilio_agree(
+    services: Any, recording: RecordingCalls, keys: list[str]
+) -> None:
     terminal, shown = through_terminal(services, keys)
     asterisk, peer = through_asterisk(services, keys)
     twilio, pages = through_twilio(services, keys)
 
-    scripts = {name: script(recording.turns[cid])
-               for name, cid in (("terminal", terminal), ("asterisk", asterisk),
-                                 ("twilio", twilio))}
+    scripts = {
+        name: script(recording.turns[cid])
+        for name, cid in (("terminal", terminal), ("asterisk", asterisk), ("twilio", twilio))
+    }
     assert scripts["asterisk"] == scripts["terminal"] == scripts["twilio"]
-    fed = {name: inputs(recording.events[cid])
-           for name, cid in (("terminal", terminal), ("asterisk", asterisk), ("twilio", twilio))}
+    fed = {
+        name: inputs(recording.events[cid])
+        for name, cid in (("terminal", terminal), ("asterisk", asterisk), ("twilio", twilio))
+    }
     assert fed["asterisk"] == fed["terminal"] == fed["twilio"]
     assert outcome(services, asterisk) == outcome(services, terminal) == outcome(services, twilio)
 
@@ -186,10 +205,13 @@ def test_terminal_asterisk_and_twilio_agree(services: Any, recording: RecordingC
     assert shown == texts
     # Asterisk played exactly the files of the same prompts, in order.
     names = AudioNames(services.catalogue)
-    files = [f for s in said(recording.turns[asterisk])
-             for f in names.plan(render(services.catalogue, s, now), s.language).files]
+    files = [
+        f
+        for s in said(recording.turns[asterisk])
+        for f in names.plan(render(services.catalogue, s, now), s.language).files
+    ]
     assert [f for f in peer.played if f != SILENCE_FILE] == files
     # Twilio said the same text (whitespace aside), in order.
     twilio_said = [el.text or "" for page in pages for el in page.iter("Say")]
     expected = [render(services.catalogue, s, now).text for s in said(recording.turns[twilio])]
-    assert [t.strip() for t in twilio_said[:len(expected)]] == [t.strip() for t in expected]
+    assert [t.strip() for t in twilio_said[: len(expected)]] == [t.strip() for t in expected]

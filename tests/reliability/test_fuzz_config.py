@@ -70,7 +70,7 @@ def originals() -> dict[str, dict[str, Any]]:
     return {f: tomllib.loads((CONFIG_DIR / f).read_text(encoding="utf-8")) for f in FILES}
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_corrupted_values_are_refused_clearly(tmp_path_factory: Any, originals: Any, data: Any) -> None:
     folder = tmp_path_factory.mktemp("cfg")

@@ -1,0 +1,172 @@
+"""Live queue edits from the console: stored with a version, validated, applied, audited.
+
+An administrator edits a queue's tunables (strategy, timeouts, wrap-up, max length,
+announcement frequency, callback threshold, service-level threshold). The edited queue is
+validated together with every other queue by the same loader as `config/queues.toml`, so a
+console edit can never hold a value the file would refuse. It is stored in the `queues` table
+(its full definition as the file's table, plus a version): a save names the version the form
+was drawn from, and a save against an older version is refused as stale. The new set is applied
+to the own ACD (the routing live state's queue set, and `services.queues` read by the Twilio
+wait pages) and, over AMI when a link is up, Asterisk is asked to reload the queue. Other
+processes notice the change through a revision counter in Redis (`sync`). Each change writes
+one audit entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from routing.errors import RoutingError
+from routing.queues import QueueDefinition, QueueSet, load_queue_definitions
+from services.container import Services
+from store import schema as t
+
+log = logging.getLogger(__name__)
+REV_KEY = "h1912:queues:rev"
+EDITABLE = ("strategy", "ring_timeout_s", "wrapup_s", "max_length", "announce_frequency_s",
+            "callback_offer_s", "service_level_s")
+OPTIONAL = {"callback_offer_s"}  # empty means "off" (`false` in the file)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    ok: bool
+    version: int
+    errors: dict[str, str]
+    asterisk: str = ""
+
+
+def as_table(queue: QueueDefinition) -> dict[str, Any]:
+    """A definition in the file's form (`false` for a switched-off optional feature)."""
+    table: dict[str, Any] = {"company": queue.company.value, "hazard": queue.hazard}
+    if queue.language is not None:
+        table["language"] = queue.language.value
+    for name in ("strategy", "weight", "caller_priority", "ring_timeout_s", "wrapup_s",
+                 "max_length", "announce_frequency_s", "service_level_s"):
+        value = getattr(queue, name)
+        table[name] = value.value if hasattr(value, "value") else value
+    for name in ("overflow_target", "overflow_after_s", "callback_offer_s"):
+        value = getattr(queue, name)
+        table[name] = False if value is None else value
+    return table
+
+
+def stored_versions(services: Services) -> dict[str, int]:
+    with services.engine.connect() as conn:
+        return {row.name: int(row.version) for row in conn.execute(
+            select(t.queues.c.name, t.queues.c.version))}
+
+
+def stored_set(services: Services, base: QueueSet) -> QueueSet:
+    """The file's queues with the stored console edits laid over them."""
+    with services.engine.connect() as conn:
+        rows = {row.name: row.definition for row in conn.execute(select(t.queues))}
+    tables = {q.name: dict(rows.get(q.name) or as_table(q)) for q in base}
+    return load_queue_definitions({"queues": tables})
+
+
+def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The edited fields as file values, and a message per field that is not a number."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in EDITABLE:
+        raw = (form.get(name) or "").strip()
+        if name == "strategy":
+            values[name] = raw
+        elif name in OPTIONAL and raw == "":
+            values[name] = False
+        else:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                errors[name] = "enter a whole number of seconds / पूर्ण संख्या लिखें"
+    return values, errors
+
+
+def save(services: Services, name: str, form: Mapping[str, str], *, version: int, actor: str,
+         now: datetime) -> SaveResult:
+    """Validate and store one queue's edit; apply it live when stored."""
+    current = services.queues
+    if name not in current:
+        return SaveResult(False, version, {"": f"no queue named {name!r}"})
+    values, errors = parse_form(form)
+    if errors:
+        return SaveResult(False, version, errors)
+    tables = {q.name: as_table(q) for q in current}
+    before = tables[name]
+    tables[name] = {**before, **values}
+    try:
+        new_set = load_queue_definitions({"queues": tables})
+    except RoutingError as exc:  # the message starts with the path: queues.NAME.FIELD: …
+        field = str(exc).split(":", 1)[0].rsplit(".", 1)[-1]
+        return SaveResult(False, version, {field if field in EDITABLE else "": str(exc)})
+    stored = _store(services, name, tables[name], version, now)
+    if stored is None:
+        return SaveResult(False, version, {"": "Someone else changed this queue since you "
+                                               "opened it: reload to see their values."})
+    changes = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v}
+    with services.engine.begin() as conn:
+        conn.execute(insert(t.audit_log).values(
+            at=now, actor=actor, action="queue.update", subject=name,
+            detail={"version": stored, "changes": changes}))
+    apply(services, new_set)
+    services.redis.incr(REV_KEY)
+    return SaveResult(True, stored, {}, _reload_asterisk(services, name))
+
+
+def _store(services: Services, name: str, table: dict[str, Any], version: int,
+           now: datetime) -> int | None:
+    """Write the definition if `version` is still current; the new version, else None."""
+    q = t.queues.c
+    with services.engine.begin() as conn:
+        if version == 0:
+            try:
+                conn.execute(insert(t.queues).values(name=name, company=table["company"],
+                                                     definition=table, version=1, updated_at=now))
+            except IntegrityError:
+                return None
+            return 1
+        done = conn.execute(update(t.queues).where(q.name == name, q.version == version)
+                            .values(definition=table, version=version + 1, updated_at=now))
+    return version + 1 if done.rowcount == 1 else None
+
+
+def apply(services: Services, queue_set: QueueSet) -> None:
+    """Use a queue set in this process: the ACD's live state and the Twilio wait pages."""
+    routing = services.extras.get("routing")
+    if routing is not None:
+        for queue in queue_set:
+            routing.update_queue(queue)
+    services.queues = queue_set
+
+
+def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
+    """Re-read the stored edits when another process saved one (`seen` holds the revision)."""
+    raw = services.redis.get(REV_KEY)
+    revision = int(raw) if raw is not None else 0
+    if revision != seen[0]:
+        apply(services, stored_set(services, base))
+        seen[0] = revision
+
+
+def _reload_asterisk(services: Services, name: str) -> str:
+    """Ask Asterisk to re-read the queue's parameters (its queues.conf must hold the edit)."""
+    link = services.extras.get("ami") or services.extras.get("asterisk")
+    if link is None:
+        return ""
+    from dialplans.actions import AmiAction
+
+    try:
+        result = link.send(AmiAction("QueueReload", {"Queue": name, "Parameters": "yes"}))
+    except Exception as exc:  # the own ACD has the change; Asterisk is told best-effort
+        log.warning("queue %s: Asterisk reload failed: %s", name, exc)
+        return f"Asterisk not updated: {exc}"
+    ok = getattr(result, "ok", False)
+    return "Asterisk reloaded" if ok else f"Asterisk not updated: {getattr(result, 'message', '')}"
