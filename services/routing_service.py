@@ -106,8 +106,15 @@ class RoutingService:
         self.dispatch()
         return str(outcome)
 
+    def ensure_synced(self) -> None:
+        """Rebuild the operator profiles if Redis came back empty (restarted, flushed)."""
+        if not self.live.knows_operators():
+            log.warning("live state has no operators (Redis restarted?): reloading from SQL")
+            self.sync_operators()
+
     def dispatch(self) -> list[Action]:
         """One assignment round: every (caller, operator) pair handed to its front-end."""
+        self.ensure_synced()
         now = self._now()
         actions = self.live.assign(now)
         for action in actions:
@@ -118,6 +125,7 @@ class RoutingService:
         return actions
 
     def live_view(self) -> dict[str, Any]:
+        self.ensure_synced()
         return self.live.live(self._now())
 
     def update_queue(self, definition: QueueDefinition) -> None:

@@ -219,6 +219,11 @@ class RedisLiveState:
             pipe.incr(self._key("ops:rev"))
             pipe.execute()
 
+    def knows_operators(self) -> bool:
+        """False after Redis lost its data (a restart without persistence): time to resync."""
+        with _reachable():
+            return bool(self._client.exists(self._key("ops")))
+
     def operator_status(self, operator_id: str, now: float) -> OperatorStatus:
         """The operator's status as of ``now`` (a finished wrap-up reads as ready)."""
         with _reachable():

@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Response, request
 from sqlalchemy import Engine, select, update
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
-from ivr.commands import Gather, Say
+from ivr.commands import Gather, Param, ParamKind, Say
 from ivr.events import CallerHungUp, DigitsEntered, NoInput
 from ivr.session import Session
 from routing.queues import choose_queue
@@ -143,8 +143,14 @@ class VoiceFront:
         )
 
     def _ending(self, session: Session) -> VoiceResponse:
+        """A request for a call whose IVR part is over (a retry whose answer was lost): say
+        again what matters — the docket, or the queue — rather than just hanging up."""
         response = VoiceResponse()
         detail = session.outcome.detail if session.outcome else {}
+        now = self._services.local_now()
+        if detail.get("docket"):
+            docket = Param("docket", ParamKind.DIGITS, str(detail["docket"]))
+            self._render.say(response, Say("docket_repeat", session.language, (docket,)), now)
         if session.outcome and session.outcome.kind == "queued" and detail.get("queue"):
             who = Waiting(
                 session.call_id,
@@ -154,6 +160,8 @@ class VoiceFront:
             )
             self.desk.enqueue(response, who)
         else:
+            if detail.get("docket"):
+                self._render.say(response, Say("goodbye", session.language), now)
             response.hangup()
         return response
 
@@ -213,6 +221,7 @@ def register(app: Flask, services: Any) -> None:
         "callback_confirmed",
         "queue_full",
         "connecting_operator",
+        "docket_repeat",
     ):
         catalogue.text(pid, "hi")  # a missing prompt stops start-up, not a live call
     call_log = SqlCallLog(services.engine)

@@ -57,3 +57,30 @@ def parse_twiml(response: Any) -> ET.Element:
 @pytest.fixture
 def twiml() -> Callable[[Any], ET.Element]:
     return parse_twiml
+
+
+@pytest.fixture
+def stack(tmp_path: Any, migrated_engine: Any, database_url: str) -> Any:
+    """A running stack (own Redis server, seeded database, gunicorn with 2 workers)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("reliability_stack",
+                                                  __file__.replace("conftest.py", "stack.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reliability_stack"] = module
+    spec.loader.exec_module(module)
+    running = module.Stack(tmp_path, database_url)
+    running.start_redis()
+    running.run("seed", "--consumers", "300", "--seed", "5")
+    running.start_web()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def caller(stack: Any) -> Any:
+    import sys
+
+    return sys.modules["reliability_stack"].Caller(stack)
