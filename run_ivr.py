@@ -24,7 +24,8 @@ log = logging.getLogger("helpline1912")
 
 # Feature modules that add their own sub-commands: each has `add_commands(subparsers)`, and
 # its commands are called as `func(args, ctx)` with a `Context` (settings + service builder).
-COMMAND_MODULES: list[str] = ["dialplans.cli", "services.routing_cli"]
+COMMAND_MODULES: list[str] = ["dialplans.cli", "services.routing_cli", "console.cli",
+                             "services.complaint_cli", "services.storm_cli"]
 
 
 # --- building ------------------------------------------------------------------------------
@@ -126,7 +127,9 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                         catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
                         records=records, calls=calls, clock=clock)
     services.extras["twilio_rest"] = twilio_rest_client(settings)
+    services.extras["complaints"] = complaints  # the console registers through the same register
     _add_routing(services, cfg)
+    _add_storm(services, cfg)
     return services
 
 
@@ -136,10 +139,20 @@ def _add_routing(services: Any, cfg: dict[str, Any]) -> None:
     from store.live_routing import RedisLiveState
     from store.operators_sql import SqlOperators
 
+    from store.asterisk_live import AsteriskLiveQueues
+
     live = RedisLiveState(services.redis, cfg["queues"])
     services.extras["live_queue"] = live
+    services.extras["asterisk_live_queues"] = AsteriskLiveQueues(live)
     services.extras["routing"] = RoutingService(
         live=live, operators=SqlOperators(services.engine), clock=services.clock)
+
+
+def _add_storm(services: Any, cfg: dict[str, Any]) -> None:
+    """Storm mode: the fault service and the storm controller's service (config/storm.toml)."""
+    from services.storm_service import build_storm_services
+
+    build_storm_services(services, _toml(services.settings.config_dir / "storm.toml"))
 
 
 def twilio_rest_client(settings: Settings, http_client: Any = None) -> Any:
@@ -235,6 +248,10 @@ def cmd_seed(args: argparse.Namespace, ctx: Context) -> int:
           f"{report.transformers} transformers, {report.centres} distribution centres, "
           f"{report.operators} operators in {elapsed:.1f} s")
     print("demo consumers: " + ", ".join(f"{k} ({v})" for k, v in report.demo.items()))
+    if report.logins:
+        print("console logins: " + ", ".join(f"{u} / {p}" for u, p in report.logins.items()))
+        print("WARNING: these demo passwords are public; change them before real use "
+              "(run_ivr.py users passwd NAME) or use this database for trying only")
     return 0
 
 
@@ -290,11 +307,20 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
     asterisk = BackgroundFrontEnds(settings, services).start()
     routing = services.extras["routing"]
+    if settings.ami_enabled:
+        from dialplans.operator_sync import ami_listener
+
+        routing.add_listener(ami_listener(asterisk.send, services.queues))
     try:
         log.info("live state: %d operators known", routing.sync_operators())
     except Exception as exc:  # Redis down at start-up: the dispatcher retries; calls fall back
         log.error("could not load operators into the live state: %s", exc)
     threading.Thread(target=routing.run_forever, args=(stop,), name="acd", daemon=True).start()
+    threading.Thread(target=services.extras["storm"].run_forever, args=(stop,), name="storm",
+                     daemon=True).start()
+    from services.complaint_desk import start_background_loops
+
+    start_background_loops(services, stop)  # escalation passes, feedback calls
     log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     try:
         run_simple(settings.http_host, settings.http_port, app, threaded=True,

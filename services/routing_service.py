@@ -68,6 +68,7 @@ class RoutingService:
         self._operators = operators
         self._clock = clock
         self._executors: list[Executor] = []
+        self._listeners: list[Callable[..., None]] = []
 
     def _now(self) -> float:
         return self._clock().timestamp()
@@ -75,6 +76,11 @@ class RoutingService:
     def add_executor(self, executor: Executor) -> None:
         """A front-end that carries out assignments of its own callers (returns True if so)."""
         self._executors.append(executor)
+
+    def add_listener(self, listener: Callable[..., None]) -> None:
+        """Told of every accepted operator change: `listener(operator, action, reason,
+        was_offline=…)` (the Asterisk link mirrors it into app_queue)."""
+        self._listeners.append(listener)
 
     def sync_operators(self) -> int:
         """Copy the operators from SQL into the live state (profiles only; states are kept)."""
@@ -85,15 +91,22 @@ class RoutingService:
         return len(operators)
 
     def act(self, operator_id: str, action: OperatorAction, reason: str = "") -> ActionResult:
-        if self._operators.get(operator_id) is None:
+        operator = self._operators.get(operator_id)
+        if operator is None:
             raise RoutingError(f"unknown operator {operator_id!r}")
         now = self._now()
-        self.live.register_operator(self._operators.get(operator_id), now)  # type: ignore[arg-type]
+        self.live.register_operator(operator, now)
         current = self.live.operator_status(operator_id, now)
         event = _event(action, current, reason)
         result = self.live.apply(operator_id, event, now)
         if isinstance(result, Rejected):
             return ActionResult(False, current, result.message)
+        was_offline = current.state is OperatorState.OFFLINE
+        for listener in self._listeners:
+            try:
+                listener(operator, action.value, reason, was_offline=was_offline)
+            except Exception:  # Asterisk unreachable must not undo the change made here
+                log.exception("operator %s: a listener failed on %s", operator_id, action.value)
         assigned = 0
         if result.state is OperatorState.READY:
             assigned = len(self.dispatch())

@@ -1,0 +1,55 @@
+"""Asterisk mode: app_queue's facts, as the AMI mirror reports them, shown in the live state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialplans.events import WaitingEntry
+from dialplans.mirror import OperatorPresence, Presence
+
+
+def states(services: Any) -> dict[str, str]:
+    live = services.extras["routing"].live_view()
+    return {op_id: data["state"] for op_id, data in live["operators"].items()}
+
+
+def test_a_call_through_app_queue_is_mirrored(services: Any) -> None:
+    routing = services.extras["routing"]
+    routing.sync_operators()
+    port = services.extras["asterisk_live_queues"]
+    now = services.clock().timestamp()
+    port.operator_presence("cz-op01", Presence.READY, None, now)
+    port.caller_waiting("1732.55", "CZ-hi", 0, now)
+    live = routing.live_view()
+    assert live["queues"]["CZ-hi"]["waiting"] == 1
+    port.operator_offered("cz-op01", "1732.55", "CZ-hi", now + 2)
+    assert states(services)["cz-op01"] == "ringing"
+    port.caller_dequeued("1732.55", now + 5)
+    port.operator_answered("cz-op01", now + 5)
+    assert routing.live_view()["queues"]["CZ-hi"]["waiting"] == 0
+    assert states(services)["cz-op01"] == "on-call"
+    port.operator_finished("cz-op01", now + 60)
+    assert states(services)["cz-op01"] in {"wrap-up", "ready"}
+
+
+def test_resync_replaces_the_picture(services: Any) -> None:
+    routing = services.extras["routing"]
+    routing.sync_operators()
+    port = services.extras["asterisk_live_queues"]
+    now = services.clock().timestamp()
+    port.caller_waiting("gone.1", "CZ-hi", 0, now)
+    entry = WaitingEntry(call_id="stays.2", queue="CZ-en", position=1, priority=0, wait_s=30,
+                         channel="PJSIP/trunk-1")
+    port.resynchronise([OperatorPresence("cz-op02", Presence.PAUSED, "lunch")], [entry], now)
+    live = routing.live_view()
+    assert live["queues"]["CZ-hi"]["waiting"] == 0
+    assert live["queues"]["CZ-en"]["waiting"] == 1
+    assert live["operators"]["cz-op02"]["state"] == "paused"
+    assert live["operators"]["cz-op02"]["reason"] == "lunch"
+
+
+def test_unknown_operator_and_unknown_queue_are_ignored(services: Any) -> None:
+    port = services.extras["asterisk_live_queues"]
+    now = services.clock().timestamp()
+    assert port.operator_answered("nobody", now) is None
+    assert port.caller_waiting("x.1", "no-such-queue", 0, now) is None
