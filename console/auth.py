@@ -37,7 +37,8 @@ def blueprint() -> Blueprint:
         error, status = _attempt(username, password)
         if error is None:
             return redirect(target or url_for("console_auth.home"))
-        return render_template("console/login.html", next=target, error=error, username=username), status
+        page = render_template("console/login.html", next=target, error=error, username=username)
+        return page, status
 
     @bp.post("/logout")
     @login_required()

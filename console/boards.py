@@ -11,8 +11,9 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from console import optional
 from console.security import EVERYONE, check_csrf, login_required
-from services.console_faults import active_faults, pending_feedback
+from services.console_faults import active_faults
 from services.container import Services
 
 DIGITS = re.compile(r"\D")
@@ -52,7 +53,10 @@ def blueprint(services: Services) -> Blueprint:
     @bp.get("/feedback")
     @login_required(*EVERYONE)
     def feedback() -> Any:
-        return render_template("console/feedback.html", rows=pending_feedback(services))
+        listing = optional.function("services.complaint_feedback", "pending_feedback")
+        rows = None if listing is None else listing(services.engine, now=services.clock(),
+                                                    limit=100)
+        return render_template("console/feedback.html", rows=rows)
 
     return bp
 

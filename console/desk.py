@@ -98,8 +98,8 @@ def blueprint(services: Services) -> Blueprint:
     @bp.get("/desk/pop/<call_id>")
     @login_required(*EVERYONE)
     def pop(call_id: str) -> Any:
-        return render_template("console/pop.html", pop=screen_pop(services, call_id, services.clock()),
-                               **_form_context())
+        found = screen_pop(services, call_id, services.clock())
+        return render_template("console/pop.html", pop=found, **_form_context())
 
     @bp.get("/consumer/<int:consumer_id>")
     @login_required(*EVERYONE)

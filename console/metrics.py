@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -138,4 +139,5 @@ def register(app: Flask, services: Services) -> None:
 
     @app.get("/metrics")
     def metrics() -> Any:
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return Response(encode(registry), headers={"Content-Type": content_type})

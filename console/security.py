@@ -76,6 +76,8 @@ def check_csrf() -> None:
     """A `before_request` hook of the console blueprints: refuse a POST without the token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if "user" not in session and request.endpoint != "console_auth.login":
+        return  # no session (expired): the view's guard sends the person to log in first
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):

@@ -117,8 +117,8 @@ IST = timezone(timedelta(hours=5, minutes=30))
 
 # Share of a normal day's calls by local hour (quiet 02:00-07:00, peak hour ~7 %).
 _DAY_SHAPE = (
-    1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.8, 4.6, 6.2, 7.0, 6.8,
-    6.2, 5.8, 5.6, 5.6, 5.8, 6.2, 6.4, 6.0, 4.8, 3.4, 2.2, 1.5,
+    1.2, 0.7, 0.5, 0.4, 0.4, 0.6, 1.4, 3.0, 5.0, 6.6, 7.0, 7.0,
+    6.6, 6.4, 6.2, 6.2, 6.4, 6.6, 6.8, 6.6, 5.7, 4.3, 2.6, 1.8,
 )  # fmt: skip
 
 STORM_MIX = (
@@ -213,7 +213,9 @@ def reference_storm(
         (Tier.STANDBY_1, 25, both), (Tier.STANDBY_2, 25, hindi),
     ])  # fmt: skip
     in_building = frozenset([op.id for op in operators if op.tier is Tier.STANDBY_1][:10])
-    surge = Surge(3600.0, 1800.0, 4250.0, 4.32 * 3600, STORM_MIX)
+    # Calls rise within 15 minutes of the first trips; with the 19:00 baseline this makes
+    # ~3,600 fresh calls in the first hour, ~1,500/h in the sixth, the baseline by the 24th.
+    surge = Surge(3600.0, 900.0, 3640.0, 5.5 * 3600, STORM_MIX)
     return Scenario(
         name="reference", start=start, hours=24.0, seed=seed, company=company,
         queues=_queues(company, wrapup_s=10, callback_offer_s=180),

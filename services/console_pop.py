@@ -38,6 +38,9 @@ def screen_pop(services: Services, call_id: str, now: datetime) -> dict[str, Any
             "outcome": session.outcome.describe() if session.outcome else None,
             "trail": ivr_trail(session.vars),
         }
+        registered = session.vars.get("complaint")
+        if isinstance(registered, dict) and registered.get("docket"):
+            call["docket"] = registered["docket"]  # the caller already heard this docket
         consumer = session.vars.get("consumer")
         if isinstance(consumer, dict) and isinstance(consumer.get("id"), int):
             consumer_id = consumer["id"]

@@ -22,6 +22,12 @@ from ivr.flow import CollectNode, Flow, LookupNode, RecordNode
 from ivr.session import Session
 from routing.queues import QueueSet, choose_queue
 from store import schema as t
+from services.complaint_status import (
+    complaint_by_docket,
+    latest_complaint,
+    register_by_transformer,
+    transformer_by_code,
+)
 from store.complaints_sql import Registration, SqlComplaints
 from store.network import SqlNetwork, fault_as_dict
 from store.outbox import queue_sms
@@ -59,13 +65,22 @@ class CallRecords:
             "bill": lambda a, s, n: self._network.bill(a["consumer"]),
             "application_status": lambda a, s, n: self._network.application(a["value"]),
             "queue": self._queue,
+            # main menu 7 (complaint status) and 8 (a transformer by its painted code)
+            "latest_complaint": self._latest_complaint,
+            "complaint_by_docket": self._complaint_by_docket,
+            "transformer_by_code": lambda a, s, n: transformer_by_code(self._engine, a["value"]),
         }
         self.records: dict[str, Callable[[Record, Session, datetime], Any]] = {
             "complaint": self._complaint,
             "restore_sms": self._restore_sms,
             "payment_link_sms": self._payment_link_sms,
             "meter_reading": self._meter_reading,
+            "transformer_complaint": self._transformer_complaint,
         }
+
+    @property
+    def complaints(self) -> SqlComplaints:
+        return self._complaints
 
     # --- engine commands ----------------------------------------------------------------------
 
@@ -111,6 +126,28 @@ class CallRecords:
             language=session.language,
         )
         return self._complaints.register(reg, now)
+
+    def _latest_complaint(self, args: Mapping[str, Any], session: Session, _n: datetime) -> Any:
+        caller = session.vars.get("caller", {})
+        return latest_complaint(
+            self._engine, consumer_id=args.get("consumer"),
+            caller=caller.get("number") if caller.get("kind") == "mobile" else None)
+
+    def _complaint_by_docket(self, args: Mapping[str, Any], session: Session, _n: datetime) -> Any:
+        consumer = session.vars.get("consumer")
+        company = consumer.get("company") if isinstance(consumer, dict) else None
+        return complaint_by_docket(self._engine, str(args["value"]),
+                                   company=company or self._default_company)
+
+    def _transformer_complaint(self, cmd: Record, session: Session, now: datetime) -> Any:
+        transformer = session.vars.get("transformer") or {}
+        consumer = session.vars.get("consumer") if isinstance(session.vars.get("consumer"), dict) else None
+        caller = session.vars.get("caller", {})
+        return register_by_transformer(
+            self._complaints, self._network, transformer, now=now, channel=session.channel,
+            reporter=consumer, request_key=cmd.key, call_id=session.call_id,
+            notify_mobile=caller.get("number") if caller.get("kind") == "mobile" else None,
+            language=session.language)
 
     def _restore_sms(self, cmd: Record, session: Session, now: datetime) -> Any:
         args = dict(cmd.args)

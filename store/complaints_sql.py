@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,7 +101,8 @@ class SqlComplaints:
             "call_id": None if reg.anonymous else reg.call_id,
             "request_key": reg.request_key,
             "registered_at": now,
-            "deadline": due,
+            # stored in UTC: SQLite keeps no offset, so a local time would read back wrong
+            "deadline": due.astimezone(UTC) if due is not None else None,
             "remarks": reg.remarks,
         }
         complaint_id = conn.execute(insert(t.complaints).values(values)).inserted_primary_key[0]

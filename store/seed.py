@@ -7,6 +7,8 @@ consumers (README) are always present:
   feeder with an ETR two hours after seeding; field team mobile 9100000001.
 - IVRS 1000000002, mobile 9000000002: rural West (WZ), no fault; field team mobile 9100000002.
 - Mobile 9000000003, registered on two connections, 1000000003 and 1000000004 (urban Jabalpur).
+- Console logins `operator1` (password `operator1-demo`, operator cz-op01) and `admin`
+  (password `admin-demo`): public passwords, for trying the product only.
 
 Sizes follow DOMAIN.md: feeders of ~1,350 connections, ~100 connections per city transformer
 and ~20 per rural one; consumers spread over the companies by their share of the helpline.
@@ -51,6 +53,7 @@ class SeedReport:
     centres: int = 0
     operators: int = 0
     demo: dict[str, str] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)  # console username -> password
 
 
 @dataclass
@@ -96,6 +99,7 @@ def seed(
     _consumers(engine, rng, feeders, now.date(), progress, report)
     with engine.begin() as conn:
         _demo(conn, demo_feeders, now, report)
+        _demo_logins(conn, now, report)
     return report
 
 
@@ -405,3 +409,19 @@ def _demo_fault(conn: Connection, feeder: _Feeder, now: datetime) -> None:
         message_id="demo-fault-1")).inserted_primary_key[0]
     conn.execute(insert(t.fault_etr_history).values(fault_id=fault_id, etr=etr, set_at=started,
                                                     source="demo"))
+
+
+# Console logins of the demo (README); `run_ivr.py seed` prints them with a warning.
+DEMO_LOGINS = (("operator1", "operator1-demo", "operator", "cz-op01"),
+               ("admin", "admin-demo", "admin", None))
+
+
+def _demo_logins(conn: Connection, now: datetime, report: SeedReport) -> None:
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    for username, password, role, operator_id in DEMO_LOGINS:
+        conn.execute(insert(t.users).values(
+            username=username, password_hash=hasher.hash(password), role=role,
+            operator_id=operator_id, active=True, created_at=now))
+        report.logins[username] = password

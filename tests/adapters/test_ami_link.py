@@ -279,7 +279,7 @@ async def test_refused_login_is_retried_and_actions_report_not_connected(
         await link.close()
 
 
-async def test_unreachable_asterisk_is_retried_with_growing_delays() -> None:
+async def test_unreachable_asterisk_is_retried_until_it_is_back() -> None:
     server = SmallAsterisk()
     port = await server.start()
     await server.stop()  # nothing listens on the port now

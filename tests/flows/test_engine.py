@@ -97,7 +97,7 @@ def test_invalid_keys_explain_then_three_failures_go_to_an_operator(flow: Any) -
     call.send(DigitsEntered("1"))
     assert call.prompts(call.send(DigitsEntered("8"))) == ["invalid_choice", "main_menu"]
     assert call.prompts(call.send(NoInput())) == ["no_input", "main_menu"]
-    out = call.send(DigitsEntered("7"))
+    out = call.send(DigitsEntered("9"))  # 7 is the complaint status
     assert isinstance(out[-1], Enqueue) and out[-1].queue == "WZ-en"
     assert call.session.ended
 

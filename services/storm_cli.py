@@ -1,0 +1,96 @@
+"""Storm and staffing commands: `run_ivr.py storm …` and `run_ivr.py staffing …`.
+
+    run_ivr.py storm --scenario reference --out DIR [--seed N] [--no-outage-ivr] [--no-scaling]
+    run_ivr.py staffing --calls-per-hour 3600 --aht 150 --target 80/20 [--patience 120]
+
+`storm` simulates a scenario through the routing code and writes DIR/report.json and
+DIR/report.png, then prints a summary; `staffing` prints the staffing table around the fewest
+operators meeting the target (Erlang C, or Erlang A with a patience). Bad input: a clear error
+and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from routing.errors import RoutingError
+from routing.staffing import StaffingError, format_staffing_table, parse_target
+from routing.storm_config import StormConfig, StormConfigError, load_storm_config
+
+USAGE_ERROR = 2
+
+
+def add_commands(sub: Any) -> None:
+    storm = sub.add_parser("storm", help="simulate a storm through the routing code")
+    storm.add_argument("--scenario", required=True,
+                       help="'reference' (built in) or a scenario TOML file")  # fmt: skip
+    storm.add_argument("--out", required=True, type=Path, help="folder for report.json/png")
+    storm.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    storm.add_argument("--no-outage-ivr", action="store_true",
+                       help="fault callers are not told the fault and ETR before the queue")  # fmt: skip
+    storm.add_argument("--no-scaling", action="store_true",
+                       help="no storm controller: standby operators stay away")  # fmt: skip
+    storm.set_defaults(func=cmd_storm)
+
+    staffing = sub.add_parser("staffing", help="operators needed for a call load")
+    staffing.add_argument("--calls-per-hour", required=True, type=float)
+    staffing.add_argument("--aht", required=True, type=float, help="average handle time, s")
+    staffing.add_argument("--target", default="80/20", help="percent/seconds, e.g. 80/20")
+    staffing.add_argument("--patience", type=float, help="mean patience, s (Erlang A)")
+    staffing.set_defaults(func=cmd_staffing)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def cmd_staffing(args: argparse.Namespace, ctx: Any) -> int:
+    try:
+        target_sl, target_s = parse_target(args.target)
+        table = format_staffing_table(args.calls_per_hour, args.aht, target_sl=target_sl,
+                                      target_s=target_s, patience_s=args.patience)  # fmt: skip
+    except StaffingError as exc:
+        return _fail(str(exc))
+    print(table)
+    return 0
+
+
+def storm_config(config_dir: Path) -> StormConfig:
+    from config.errors import ConfigError
+
+    path = config_dir / "storm.toml"
+    try:
+        with path.open("rb") as fh:
+            return load_storm_config(tomllib.load(fh))
+    except FileNotFoundError:
+        raise ConfigError(f"storm.toml: missing ({path})") from None
+    except (tomllib.TOMLDecodeError, StormConfigError) as exc:
+        raise ConfigError(f"storm.toml: {exc}") from None
+
+
+def cmd_storm(args: argparse.Namespace, ctx: Any) -> int:
+    from routing.simulator import simulate
+    from services.storm_sim import scenario_named, summary, write_report
+
+    config = storm_config(ctx.settings.config_dir)
+    try:
+        scenario = scenario_named(args.scenario, config, seed=args.seed,
+                                  outage_ivr=not args.no_outage_ivr,
+                                  scaling=not args.no_scaling)  # fmt: skip
+    except RoutingError as exc:
+        return _fail(str(exc))
+    started = time.perf_counter()
+    report = simulate(scenario)
+    elapsed = time.perf_counter() - started
+    json_path, png_path = write_report(report, args.out)
+    print(summary(report))
+    speed = scenario.hours * 3600 / elapsed if elapsed else float("inf")
+    print(f"simulated {scenario.hours:g} h in {elapsed:.1f} s ({speed:,.0f}x real time); "
+          f"wrote {json_path} and {png_path}")  # fmt: skip
+    return 0
