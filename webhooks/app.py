@@ -52,4 +52,30 @@ def create_app(services: Services) -> Flask:
 
     for module in BLUEPRINT_MODULES:
         importlib.import_module(module).register(app, services)
+    app.register_error_handler(Exception, _last_resort)
     return app
+
+
+def _last_resort(exc: Exception) -> Any:
+    """Errors no blueprint handled (e.g. in a before-request hook): Twilio still gets valid
+    TwiML that puts the caller in an operator queue, the API gets JSON; never a bare 500."""
+    from flask import current_app, request
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("%s %s failed", request.method, request.path, exc_info=exc)
+    if request.path.startswith("/twilio/"):
+        front = current_app.extensions.get("helpline.twilio_voice")
+        handler = current_app.extensions.get("helpline.twilio_error_handler")
+        if handler is not None:
+            return handler(exc)
+        from twilio.twiml.voice_response import VoiceResponse
+
+        response = VoiceResponse()
+        if front is not None:
+            response.enqueue(front.last_resort_queue)
+        return current_app.response_class(str(response), mimetype="text/xml")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "internal error; it has been logged"}), 500
+    return "Something went wrong; it has been logged.", 500

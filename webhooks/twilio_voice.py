@@ -237,6 +237,7 @@ def register(app: Flask, services: Any) -> None:
     if routing is not None:
         routing.add_executor(desk.execute)
     app.extensions["helpline.twilio_voice"] = front
+    app.extensions["helpline.twilio_error_handler"] = _error_handler(front)
     app.register_blueprint(_blueprint(services, front))
     app.register_blueprint(twilio_queue.blueprint(desk, _error_handler(front)))
 
