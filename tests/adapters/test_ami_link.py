@@ -156,7 +156,9 @@ async def asterisk() -> AsyncIterator[SmallAsterisk]:
     await server.stop()
 
 
-def link_to(server: SmallAsterisk, recorder: Recorder, *, secret: str = "s3cret") -> AmiLink:
+def link_to(
+    server: SmallAsterisk, recorder: Recorder, *, secret: str = "s3cret", base_delay: float = 0.05
+) -> AmiLink:
     return AmiLink(
         host="127.0.0.1",
         port=server.port,
@@ -164,7 +166,7 @@ def link_to(server: SmallAsterisk, recorder: Recorder, *, secret: str = "s3cret"
         secret=secret,
         apply=recorder.facts.append,
         resynchronise=recorder.snapshots.append,
-        base_delay=0.05,
+        base_delay=base_delay,
         max_delay=0.2,
         action_timeout_s=2,
     )
@@ -259,6 +261,23 @@ async def test_dropped_connection_reconnects_and_resyncs(asterisk: SmallAsterisk
         assert asterisk.logins == ["helpline1912", "helpline1912"]
         assert link.logins == 2 and link.state is LinkState.READY
         assert any(isinstance(f, MemberState) for f in recorder.snapshots[1])
+    finally:
+        await link.close()
+
+
+async def test_with_production_delays_a_drop_is_resynchronised_within_five_seconds(
+    asterisk: SmallAsterisk,
+) -> None:
+    recorder = Recorder()
+    link = link_to(asterisk, recorder, base_delay=1.0)  # the service's default backoff
+    await link.start()
+    try:
+        await until(lambda: len(recorder.snapshots) == 1)
+        loop = asyncio.get_running_loop()
+        dropped = loop.time()
+        await asterisk.drop()
+        await until(lambda: len(recorder.snapshots) == 2, timeout=5.0)
+        assert loop.time() - dropped < 5.0
     finally:
         await link.close()
 
