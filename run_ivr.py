@@ -127,7 +127,6 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                         catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
                         records=records, calls=calls, clock=clock)
     services.extras["twilio_rest"] = twilio_rest_client(settings)
-    services.extras["complaints"] = complaints  # the console registers through the same register
     _add_routing(services, cfg)
     _add_storm(services, cfg)
     return services

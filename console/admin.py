@@ -33,14 +33,16 @@ def blueprint(services: Services) -> Blueprint:
     @bp.get("/")
     @login_required(ADMIN)
     def index() -> Any:
-        return render_template("console/admin_index.html",
-                               audit=audit_entries(services, limit=15))
+        return render_template("console/admin_index.html", audit=audit_entries(services, limit=15))
 
     @bp.get("/queues")
     @login_required(ADMIN)
     def queues() -> Any:
-        return render_template("console/admin_queues.html", queues=list(services.queues),
-                               versions=console_queues.stored_versions(services))
+        return render_template(
+            "console/admin_queues.html",
+            queues=list(services.queues),
+            versions=console_queues.stored_versions(services),
+        )
 
     def render_queue(name: str, status: int = 200, **extra: Any) -> Any:
         if name not in services.queues:
@@ -50,9 +52,15 @@ def blueprint(services: Services) -> Blueprint:
         version = extra.pop("version", None)
         if version is None:
             version = console_queues.stored_versions(services).get(name, 0)
-        return render_template("console/admin_queue.html", queue=queue, values=values,
-                               version=version, strategies=[s.value for s in Strategy],
-                               errors=extra.pop("errors", {}), **extra), status
+        return render_template(
+            "console/admin_queue.html",
+            queue=queue,
+            values=values,
+            version=version,
+            strategies=[s.value for s in Strategy],
+            errors=extra.pop("errors", {}),
+            **extra,
+        ), status
 
     @bp.get("/queues/<name>")
     @login_required(ADMIN)
@@ -65,15 +73,24 @@ def blueprint(services: Services) -> Blueprint:
         raw_version = request.form.get("version", "")
         if not raw_version.isdigit():
             abort(400, description="the form has no version: reload the page")
-        result = console_queues.save(services, name, request.form, version=int(raw_version),
-                                     actor=actor(), now=services.clock())
+        result = console_queues.save(
+            services,
+            name,
+            request.form,
+            version=int(raw_version),
+            actor=actor(),
+            now=services.clock(),
+        )
         if not result.ok:
-            return render_queue(name, 409 if "" in result.errors else 400,
-                                values=dict(request.form), version=int(raw_version),
-                                errors=result.errors)
+            return render_queue(
+                name,
+                409 if "" in result.errors else 400,
+                values=dict(request.form),
+                version=int(raw_version),
+                errors=result.errors,
+            )
         note = f" {result.asterisk}." if result.asterisk else ""
-        flash(f"Queue {name} saved (version {result.version}); the ACD uses it now.{note}",
-              "info")
+        flash(f"Queue {name} saved (version {result.version}); the ACD uses it now.{note}", "info")
         return redirect(url_for("console_admin.queue", name=name))
 
     @bp.get("/operators")
@@ -86,19 +103,27 @@ def blueprint(services: Services) -> Blueprint:
                 states = {k: v["state"] for k, v in routing.live_view()["operators"].items()}
             except Exception:  # the list is useful without live states
                 states = {}
-        return render_template("console/admin_operators.html",
-                               operators=console_operators.rows(services), states=states)
+        return render_template(
+            "console/admin_operators.html",
+            operators=console_operators.rows(services),
+            states=states,
+        )
 
     def render_operator(operator_id: str, status: int = 200, **extra: Any) -> Any:
         found = console_operators.row(services, operator_id)
         if found is None:
             abort(404)
         shown = {**found, **extra.pop("values", {})}
-        return render_template("console/admin_operator.html", op=shown,
-                               seen=extra.pop("seen", console_operators.fingerprint(found)),
-                               tiers=[x.value for x in Tier], languages=[x.value for x in Language],
-                               companies=[x.value for x in Company],
-                               errors=extra.pop("errors", {}), **extra), status
+        return render_template(
+            "console/admin_operator.html",
+            op=shown,
+            seen=extra.pop("seen", console_operators.fingerprint(found)),
+            tiers=[x.value for x in Tier],
+            languages=[x.value for x in Language],
+            companies=[x.value for x in Company],
+            errors=extra.pop("errors", {}),
+            **extra,
+        ), status
 
     @bp.get("/operators/<operator_id>")
     @login_required(ADMIN)
@@ -112,11 +137,11 @@ def blueprint(services: Services) -> Blueprint:
         seen = request.form.get("seen", "")
         if errors:
             return render_operator(operator_id, 400, values=values, seen=seen, errors=errors)
-        problem = console_operators.save(services, operator_id, values, seen=seen,
-                                         actor=actor(), now=services.clock())
+        problem = console_operators.save(
+            services, operator_id, values, seen=seen, actor=actor(), now=services.clock()
+        )
         if problem:
-            return render_operator(operator_id, 409, values=values, seen=seen,
-                                   errors={"": problem})
+            return render_operator(operator_id, 409, values=values, seen=seen, errors={"": problem})
         flash(f"Operator {operator_id} saved.", "info")
         return redirect(url_for("console_admin.operator", operator_id=operator_id))
 
@@ -132,9 +157,13 @@ def blueprint(services: Services) -> Blueprint:
             if error is None:
                 flash(f"Login {request.form.get('username', '')} created.", "info")
                 return redirect(url_for("console_admin.users"))
-        return render_template("console/admin_users.html", users=sql_users().all(),
-                               roles=[r.value for r in UserRole], error=error,
-                               form=form), 400 if error else 200
+        return render_template(
+            "console/admin_users.html",
+            users=sql_users().all(),
+            roles=[r.value for r in UserRole],
+            error=error,
+            form=form,
+        ), 400 if error else 200
 
     @bp.get("/audit")
     @login_required(ADMIN)
@@ -156,12 +185,23 @@ def _add_user(services: Services, sql_users: Any, form: Any, actor: str) -> str 
     if form.get("password", "") != form.get("password2", ""):
         return "the two passwords differ"
     try:
-        user = sql_users.add(form.get("username", ""), form.get("password", ""), role,
-                             services.clock(), operator_id=form.get("operator_id") or None)
+        user = sql_users.add(
+            form.get("username", ""),
+            form.get("password", ""),
+            role,
+            services.clock(),
+            operator_id=form.get("operator_id") or None,
+        )
     except UserError as exc:
         return str(exc)
     with services.engine.begin() as conn:
-        conn.execute(insert(t.audit_log).values(
-            at=services.clock(), actor=actor, action="user.add", subject=user.username,
-            detail={"role": user.role.value, "operator_id": user.operator_id}))
+        conn.execute(
+            insert(t.audit_log).values(
+                at=services.clock(),
+                actor=actor,
+                action="user.add",
+                subject=user.username,
+                detail={"role": user.role.value, "operator_id": user.operator_id},
+            )
+        )
     return None

@@ -87,5 +87,7 @@ def _attempt(username: str, password: str) -> tuple[str | None, int]:
 
 def _locked_message(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return (f"Too many failed logins: locked for {minutes} minute(s). Ask a supervisor if you "
-            f"forgot your password. / बहुत सारे गलत प्रयास: {minutes} मिनट बाद फिर कोशिश करें।")
+    return (
+        f"Too many failed logins: locked for {minutes} minute(s). Ask a supervisor if you "
+        f"forgot your password. / बहुत सारे गलत प्रयास: {minutes} मिनट बाद फिर कोशिश करें।"
+    )

@@ -73,8 +73,13 @@ def cmd_users(args: argparse.Namespace, ctx: Any) -> int:
         return 1
     try:
         if action == "add":
-            user = users.add(args.name, password, UserRole(args.role), datetime.now(UTC),
-                             operator_id=args.operator)
+            user = users.add(
+                args.name,
+                password,
+                UserRole(args.role),
+                datetime.now(UTC),
+                operator_id=args.operator,
+            )
             print(f"created login {user.username} ({user.role.value})")
         elif not users.set_password(args.name, password):
             print(f"error: no login {args.name!r}", file=sys.stderr)

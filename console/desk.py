@@ -35,8 +35,13 @@ from services.routing_service import OperatorAction
 from store.live import LiveStateUnavailable
 from store.operators_sql import SqlOperators
 
-PAUSE_REASONS = ("Tea break / चाय", "Meal / भोजन", "Training / प्रशिक्षण",
-                 "Meeting / बैठक", "Technical problem / तकनीकी समस्या")
+PAUSE_REASONS = (
+    "Tea break / चाय",
+    "Meal / भोजन",
+    "Training / प्रशिक्षण",
+    "Meeting / बैठक",
+    "Technical problem / तकनीकी समस्या",
+)
 CALL_CONTROL = {"answer", "hangup"}  # for calls with no phone front-end (the terminal phone)
 
 
@@ -49,18 +54,26 @@ def blueprint(services: Services) -> Blueprint:
         user = current_user()
         assert user is not None
         live = _status(services, routing, user.operator_id)
-        call_id = request.values.get("call") or request.values.get("call_id") or (
-            live or {}).get("call")
+        call_id = (
+            request.values.get("call") or request.values.get("call_id") or (live or {}).get("call")
+        )
         pop = screen_pop(services, call_id, services.clock()) if call_id else None
-        return render_template("console/desk.html", live=live, pop=pop, operator=user.operator_id,
-                               reasons=PAUSE_REASONS, **_form_context(**extra)), status
+        return render_template(
+            "console/desk.html",
+            live=live,
+            pop=pop,
+            operator=user.operator_id,
+            reasons=PAUSE_REASONS,
+            **_form_context(**extra),
+        ), status
 
     def render_consumer(consumer_id: int, status: int = 200, **extra: Any) -> Any:
         card = consumer_card(services, consumer_id, services.clock())
         if not card:
             abort(404)
-        return render_template("console/consumer.html", pop={"call": None, **card},
-                               **_form_context(**extra)), status
+        return render_template(
+            "console/consumer.html", pop={"call": None, **card}, **_form_context(**extra)
+        ), status
 
     @bp.get("/desk")
     @login_required(*EVERYONE)
@@ -74,10 +87,13 @@ def blueprint(services: Services) -> Blueprint:
         assert user is not None
         message, code = _act(services, routing, user.operator_id, request.form)
         if request.headers.get("X-Requested-With"):
-            body = {"message": message}
+            body: dict[str, Any] = {"message": message}
             if routing is not None and user.operator_id:
-                body |= {"status": operator_status(routing, user.operator_id,
-                                                   services.clock().timestamp())}
+                body |= {
+                    "status": operator_status(
+                        routing, user.operator_id, services.clock().timestamp()
+                    )
+                }
             return jsonify(body), code
         if message:
             flash(message, "error" if code >= 400 else "info")
@@ -91,9 +107,12 @@ def blueprint(services: Services) -> Blueprint:
         if routing is None or not user.operator_id:
             abort(404)
         op = user.operator_id
-        return stream(lambda: operator_status(routing, op, services.clock().timestamp()),
-                      name="status", every_s=0.25,
-                      lasts_s=current_app.config.get("CONSOLE_STREAM_S", 300.0))
+        return stream(
+            lambda: operator_status(routing, op, services.clock().timestamp()),
+            name="status",
+            every_s=0.25,
+            lasts_s=current_app.config.get("CONSOLE_STREAM_S", 300.0),
+        )
 
     @bp.get("/desk/pop/<call_id>")
     @login_required(*EVERYONE)
@@ -121,11 +140,19 @@ def blueprint(services: Services) -> Blueprint:
                 return render_consumer(int(raw), 400, **again)
             return render_desk(400, **again)
         company = _company(services, user.operator_id)
-        summary = register(services, current_app.extensions["helpline.complaints"],
-                           checked.value, operator_id=user.operator_id or user.username,
-                           company=company, now=services.clock())
-        session["registered"] = {"docket": summary["docket"], "kind": summary["kind"],
-                                 "draft": request.form.get("draft_id", "")}
+        summary = register(
+            services,
+            current_app.extensions["helpline.complaints"],
+            checked.value,
+            operator_id=user.operator_id or user.username,
+            company=company,
+            now=services.clock(),
+        )
+        session["registered"] = {
+            "docket": summary["docket"],
+            "kind": summary["kind"],
+            "draft": request.form.get("draft_id", ""),
+        }
         return redirect(back)
 
     @bp.post("/desk/complaint/note")
@@ -133,15 +160,23 @@ def blueprint(services: Services) -> Blueprint:
     def note() -> Any:
         user = current_user()
         assert user is not None
-        found, problem = add_note(services, request.form.get("docket", ""),
-                                  request.form.get("note", ""),
-                                  hazard=request.form.get("hazard") == "on",
-                                  actor=user.operator_id or user.username, now=services.clock())
+        found, problem = add_note(
+            services,
+            request.form.get("docket", ""),
+            request.form.get("note", ""),
+            hazard=request.form.get("hazard") == "on",
+            actor=user.operator_id or user.username,
+            now=services.clock(),
+        )
         if found is None:
             flash(problem, "error")
         else:
-            session["registered"] = {"docket": found["docket"], "kind": found["kind"],
-                                     "draft": request.form.get("draft_id", ""), "noted": True}
+            session["registered"] = {
+                "docket": found["docket"],
+                "kind": found["kind"],
+                "draft": request.form.get("draft_id", ""),
+                "noted": True,
+            }
         return redirect(_back(request.form))
 
     return bp
@@ -151,9 +186,14 @@ def _form_context(**extra: Any) -> dict[str, Any]:
     """What every complaint form needs: kinds, a request key, the last result, any errors."""
     values = extra.pop("form_values", None) or {}
     key = values.get("request_key") or secrets.token_urlsafe(18)
-    return {"kinds": KIND_LABELS, "request_key": key, "form_values": values,
-            "registered": session.pop("registered", None),
-            "form_errors": extra.pop("form_errors", {}), **extra}
+    return {
+        "kinds": KIND_LABELS,
+        "request_key": key,
+        "form_values": values,
+        "registered": session.pop("registered", None),
+        "form_errors": extra.pop("form_errors", {}),
+        **extra,
+    }
 
 
 def _back(form: Any) -> str:
@@ -179,8 +219,7 @@ def _company(services: Services, operator_id: str | None) -> str:
     return services.settings.default_company
 
 
-def _act(services: Services, routing: Any, operator_id: str | None,
-         form: Any) -> tuple[str, int]:
+def _act(services: Services, routing: Any, operator_id: str | None, form: Any) -> tuple[str, int]:
     """Carry out a state button; (message for the operator, HTTP status)."""
     if routing is None:
         return "Live routing is not available. / लाइव रूटिंग उपलब्ध नहीं।", 503
@@ -191,9 +230,17 @@ def _act(services: Services, routing: Any, operator_id: str | None,
     now = services.clock().timestamp()
     try:
         if action in CALL_CONTROL:
+            if not _reported_by_nobody(services, routing, operator_id, now):
+                return (
+                    "The phone system reports answers and hang-ups for this call. / "
+                    "यह फ़ोन सिस्टम स्वयं बताता है।"
+                ), 409
             live = routing.live
-            done = live.answered(operator_id, now) if action == "answer" else live.call_ended(
-                operator_id, now)
+            done = (
+                live.answered(operator_id, now)
+                if action == "answer"
+                else live.call_ended(operator_id, now)
+            )
             message = getattr(done, "message", "")
             return (message, 409) if message else ("", 200)
         try:
@@ -210,3 +257,11 @@ def _act(services: Services, routing: Any, operator_id: str | None,
     except RoutingError as exc:
         return str(exc), 404
     return (result.message, 409) if not result.ok else ("", 200)
+
+
+def _reported_by_nobody(services: Services, routing: Any, operator_id: str, now: float) -> bool:
+    """Only a terminal-phone call has no front-end to report its answer and hang-up."""
+    member = routing.live.operator_status(operator_id, now).caller or ""
+    kind, _, call_id = member.partition(":")
+    session = services.calls.current(call_id) if kind == "call" else None
+    return session is not None and session.channel == "terminal"

@@ -31,8 +31,14 @@ def event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
 
 
-def stream(source: Callable[[], Any], *, name: str, every_s: float, lasts_s: float,
-           sleep: Callable[[float], None] = time.sleep) -> Response:
+def stream(
+    source: Callable[[], Any],
+    *,
+    name: str,
+    every_s: float,
+    lasts_s: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Response:
     """A response sending `source()` as event `name` whenever it changes."""
 
     def generate() -> Iterator[str]:
@@ -64,8 +70,15 @@ def operator_status(routing: Any, operator_id: str, now: float) -> dict[str, Any
     try:
         status = routing.live.operator_status(operator_id, now)
     except RoutingError:  # not in the live state yet: they have never logged in
-        return {"state": "offline", "since": None, "reason": None, "queue": None,
-                "call": None, "callback": None, "calls_taken": 0}
+        return {
+            "state": "offline",
+            "since": None,
+            "reason": None,
+            "queue": None,
+            "call": None,
+            "callback": None,
+            "calls_taken": 0,
+        }
     member = status.caller or ""
     kind, _, ident = member.partition(":")
     return {

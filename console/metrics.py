@@ -39,8 +39,9 @@ class HelplineCollector(Collector):
         self._memo = IntervalMemo()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        up = GaugeMetricFamily("helpline_up", "Whether a backing store answered the scrape",
-                               labels=["component"])
+        up = GaugeMetricFamily(
+            "helpline_up", "Whether a backing store answered the scrape", labels=["component"]
+        )
         try:
             data = board(self._services, self._memo, self._services.clock())
             up.add_metric(["redis"], 1.0)
@@ -61,14 +62,20 @@ class HelplineCollector(Collector):
         yield self._storm_target()
 
     def _storm_target(self) -> GaugeMetricFamily:
-        target = GaugeMetricFamily("helpline_storm_target_operators",
-                                   "Operators the storm controller last asked for",
-                                   labels=["company"])
+        target = GaugeMetricFamily(
+            "helpline_storm_target_operators",
+            "Operators the storm controller last asked for",
+            labels=["company"],
+        )
         staffed = t.storm_decisions.c
-        latest = (select(staffed.company, func.max(staffed.id).label("id"))
-                  .group_by(staffed.company).subquery())
-        query = (select(staffed.company, staffed.target_operators)
-                 .join(latest, latest.c.id == staffed.id))
+        latest = (
+            select(staffed.company, func.max(staffed.id).label("id"))
+            .group_by(staffed.company)
+            .subquery()
+        )
+        query = select(staffed.company, staffed.target_operators).join(
+            latest, latest.c.id == staffed.id
+        )
         with self._services.engine.connect() as conn:
             for row in conn.execute(query):
                 if row.target_operators is not None:
@@ -77,16 +84,24 @@ class HelplineCollector(Collector):
 
 
 def _queue_metrics(data: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
-    waiting = GaugeMetricFamily("helpline_queue_waiting", "Callers waiting now",
-                                labels=["company", "queue"])
-    longest = GaugeMetricFamily("helpline_queue_longest_wait_seconds",
-                                "Wait of the longest-waiting caller", labels=["company", "queue"])
-    calls = GaugeMetricFamily("helpline_queue_calls_today",
-                              "Calls offered to the queue today (local day), by result",
-                              labels=["company", "queue", "result"])
-    level = GaugeMetricFamily("helpline_queue_service_level_today",
-                              "Share answered within the threshold today",
-                              labels=["company", "queue"])
+    waiting = GaugeMetricFamily(
+        "helpline_queue_waiting", "Callers waiting now", labels=["company", "queue"]
+    )
+    longest = GaugeMetricFamily(
+        "helpline_queue_longest_wait_seconds",
+        "Wait of the longest-waiting caller",
+        labels=["company", "queue"],
+    )
+    calls = GaugeMetricFamily(
+        "helpline_queue_calls_today",
+        "Calls offered to the queue today (local day), by result",
+        labels=["company", "queue", "result"],
+    )
+    level = GaugeMetricFamily(
+        "helpline_queue_service_level_today",
+        "Share answered within the threshold today",
+        labels=["company", "queue"],
+    )
     for code, company in data["companies"].items():
         for queue in company["queues"]:
             labels = [code, queue["name"]]
@@ -101,12 +116,15 @@ def _queue_metrics(data: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
 
 
 def _company_metrics(data: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
-    operators = GaugeMetricFamily("helpline_operators", "Operators serving the company, by state",
-                                  labels=["company", "state"])
-    faults = GaugeMetricFamily("helpline_active_faults", "Faults not yet restored",
-                               labels=["company"])
-    affected = GaugeMetricFamily("helpline_consumers_affected",
-                                 "Consumers cut off by active faults", labels=["company"])
+    operators = GaugeMetricFamily(
+        "helpline_operators", "Operators serving the company, by state", labels=["company", "state"]
+    )
+    faults = GaugeMetricFamily(
+        "helpline_active_faults", "Faults not yet restored", labels=["company"]
+    )
+    affected = GaugeMetricFamily(
+        "helpline_consumers_affected", "Consumers cut off by active faults", labels=["company"]
+    )
     for code, company in data["companies"].items():
         for state, count in company["operators"].items():
             operators.add_metric([code, state], float(count))
@@ -118,9 +136,13 @@ def _company_metrics(data: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
 def register(app: Flask, services: Services) -> None:
     registry = CollectorRegistry()
     registry.register(HelplineCollector(services))
-    latency = Histogram("helpline_http_request_duration_seconds",
-                        "Time to answer an HTTP request (to the first byte)",
-                        labelnames=["area", "method"], buckets=BUCKETS, registry=registry)
+    latency = Histogram(
+        "helpline_http_request_duration_seconds",
+        "Time to answer an HTTP request (to the first byte)",
+        labelnames=["area", "method"],
+        buckets=BUCKETS,
+        registry=registry,
+    )
     app.extensions["helpline.metrics"] = registry
 
     @app.before_request

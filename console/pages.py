@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, redirect, url_for
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from console import admin, auth, boards, desk, metrics, security, supervision, wallboard
 from console.security import current_user
@@ -22,14 +23,18 @@ from services import console_queues
 from services.console_login import LoginThrottle
 from services.container import Services
 from services.users import SqlUsers, UserRole
-from store.complaints_sql import SqlComplaints
 from store.live import LiveStateUnavailable
 
 log = logging.getLogger(__name__)
 STATE_LABELS = {
-    "offline": "Offline / ऑफ़लाइन", "ready": "Ready / तैयार", "ringing": "Ringing / घंटी",
-    "on-call": "On call / कॉल पर", "wrap-up": "Wrap-up / रैप-अप", "paused": "Paused / विराम",
-    "standby": "Standby / स्टैंडबाय", "unknown": "Unknown / अज्ञात",
+    "offline": "Offline / ऑफ़लाइन",
+    "ready": "Ready / तैयार",
+    "ringing": "Ringing / घंटी",
+    "on-call": "On call / कॉल पर",
+    "wrap-up": "Wrap-up / रैप-अप",
+    "paused": "Paused / विराम",
+    "standby": "Standby / स्टैंडबाय",
+    "unknown": "Unknown / अज्ञात",
 }
 
 
@@ -37,10 +42,17 @@ def register(app: Flask, services: Services) -> None:
     security.configure(app, services.settings)
     app.extensions["helpline.users"] = SqlUsers(services.engine)
     app.extensions["helpline.login_throttle"] = LoginThrottle(services.redis)
-    app.extensions["helpline.complaints"] = _complaints(services)
+    app.extensions["helpline.complaints"] = services.records.complaints  # shared with the IVR
     _template_helpers(app, services)
-    app.register_blueprint(Blueprint("console_static", __name__, template_folder="templates",
-                                     static_folder="static", static_url_path="/console/static"))
+    app.register_blueprint(
+        Blueprint(
+            "console_static",
+            __name__,
+            template_folder="templates",
+            static_folder="static",
+            static_url_path="/console/static",
+        )
+    )
     app.register_blueprint(auth.blueprint())
     app.register_blueprint(desk.blueprint(services))
     app.register_blueprint(boards.blueprint(services))
@@ -54,28 +66,22 @@ def register(app: Flask, services: Services) -> None:
     _queue_edits(app, services)
 
 
-def _complaints(services: Services) -> SqlComplaints:
-    """The complaint register the composition root built (shared with the IVR)."""
-    shared = services.extras.get("complaints")
-    if shared is not None:
-        return shared  # type: ignore[no-any-return]
-    return services.records._complaints  # built by run_ivr.build_services for the IVR
-
-
 def _queue_edits(app: Flask, services: Services) -> None:
     base = services.queues  # the file's definitions: stored edits are laid over them
     seen = [-1]
     try:
         console_queues.sync(services, base, seen)
-    except LiveStateUnavailable as exc:
+    except (LiveStateUnavailable, SQLAlchemyError) as exc:
         log.warning("stored queue edits not applied yet (Redis unreachable): %s", exc)
 
     @app.before_request
     def _pick_up_queue_edits() -> None:
         try:
             console_queues.sync(services, base, seen)
-        except LiveStateUnavailable:  # the request itself will say so if it needs Redis
-            pass
+        except (LiveStateUnavailable, SQLAlchemyError) as exc:
+            # The request goes on with the definitions in use; it says so itself if it needs
+            # Redis or the database. Webhooks must not fail for this.
+            log.warning("queue edits not picked up: %s", exc)
 
 
 def _template_helpers(app: Flask, services: Services) -> None:
@@ -96,11 +102,14 @@ def _template_helpers(app: Flask, services: Services) -> None:
         whole = int(float(seconds))
         return f"{whole // 60}:{whole % 60:02d}"
 
-    def percent(share: Any) -> str:
-        return "–" if share is None else f"{100 * float(share):.0f}%"
+    def percent(share: Any, digits: int = 0) -> str:
+        return "–" if share is None else f"{100 * float(share):.{digits}f}%"
 
     app.jinja_env.filters.update(local=local, duration=duration, percent=percent)
     app.jinja_env.globals.update(
-        state_label=lambda state: STATE_LABELS.get(state or "", state), state_labels=STATE_LABELS,
-        current_user=current_user, roles=UserRole,
-        kbd=lambda key: Markup(f'<kbd>{key}</kbd>'))
+        state_label=lambda state: STATE_LABELS.get(state or "", state),
+        state_labels=STATE_LABELS,
+        current_user=current_user,
+        roles=UserRole,
+        kbd=lambda key: Markup(f"<kbd>{key}</kbd>"),
+    )

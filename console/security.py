@@ -44,8 +44,11 @@ def secret_key(settings: Settings) -> str:
         existing = ""
     if len(existing) >= 32:
         return existing
-    log.warning("HELPLINE_SECRET_KEY is not set: using a generated key kept in %s (set the "
-                "variable when several machines serve the console)", path)
+    log.warning(
+        "HELPLINE_SECRET_KEY is not set: using a generated key kept in %s (set the "
+        "variable when several machines serve the console)",
+        path,
+    )
     key = secrets.token_urlsafe(48)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
@@ -81,8 +84,11 @@ def check_csrf() -> None:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
-        abort(400, description="The form has expired or did not come from this console. "
-                               "Reload the page and try again.")
+        abort(
+            400,
+            description="The form has expired or did not come from this console. "
+            "Reload the page and try again.",
+        )
 
 
 def log_in(user: User) -> None:
@@ -111,7 +117,8 @@ def users() -> SqlUsers:
 def wants_page() -> bool:
     """A person's browser navigating (redirect to login), not a script or an event stream."""
     if request.headers.get("X-Requested-With") or "text/event-stream" in request.headers.get(
-            "Accept", ""):
+        "Accept", ""
+    ):
         return False
     return request.method in ("GET", "HEAD", "POST")
 

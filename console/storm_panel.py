@@ -1,5 +1,5 @@
-"""The storm panel's figures: the controller's decisions log, forecast against staffed
-operators, and the staffing calculator (Erlang A/C from `routing.staffing`).
+"""Helpers of the supervisor pages: the storm decisions log, the staffing calculator (Erlang
+A/C from `routing.staffing`) and the fault forms turned into fault-status messages.
 
 The decisions log is read from the `storm_decisions` table, so it shows even where the
 controller does not run in this process. The calculator validates each field and gives a
@@ -8,17 +8,20 @@ message per bad one instead of a result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from console import optional
 from routing.staffing import StaffingError, required_agents, staffing_table
 from services.container import Services
 from store import schema as t
 from store.timeutil import as_utc
 
+LOCAL_INPUT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 CALC_FIELDS = {  # name: (label, default, low, high)
     "calls_per_hour": ("Calls per hour / कॉल प्रति घंटा", 600.0, 1.0, 200_000.0),
     "aht_s": ("Average handle time, s / औसत समय (से.)", 180.0, 1.0, 3600.0),
@@ -37,15 +40,20 @@ def decisions(services: Services, limit: int = 50) -> list[dict[str, Any]]:
     return rows
 
 
-def storm_status(services: Services) -> dict[str, Any]:
-    """Per company the latest target vs staffed operators; the controller's own view if any."""
-    storm = optional.service(services, "storm")
-    own = getattr(storm, "status", None)
-    latest: dict[str, dict[str, Any]] = {}
-    for row in reversed(decisions(services, limit=200)):
-        latest[row["company"]] = row
-    return {"available": storm is not None, "controller": own() if callable(own) else None,
-            "latest": dict(sorted(latest.items()))}
+def fault_payload(form: Mapping[str, str], zone: ZoneInfo) -> dict[str, object]:
+    """A fault-status message (the feed's JSON shape) from the console's fault forms.
+
+    A browser's date-time field has no zone: it is read in the helpline's zone. `HH:MM` is
+    passed on as it is (the message parser reads it as the next such time).
+    """
+    fields = ("message_id", "action", "asset_code", "level", "cause", "etr")
+    payload: dict[str, object] = {k: form[k].strip() for k in fields if (form.get(k) or "").strip()}
+    etr = str(payload.get("etr", ""))
+    if LOCAL_INPUT.match(etr):
+        payload["etr"] = datetime.fromisoformat(etr).replace(tzinfo=zone).isoformat()
+    if form.get("force_majeure") == "on":
+        payload["force_majeure"] = True
+    return payload
 
 
 def staffing_form(args: Mapping[str, str]) -> dict[str, Any]:
@@ -71,10 +79,12 @@ def staffing_form(args: Mapping[str, str]) -> dict[str, Any]:
     if errors:
         return result
     try:
-        common = {"target_sl": values["target_pct"] / 100, "target_s": values["target_s"],
-                  "patience_s": values["patience_s"]}
-        result["required"] = required_agents(values["calls_per_hour"], values["aht_s"],
-                                             **common)
+        common = {
+            "target_sl": values["target_pct"] / 100,
+            "target_s": values["target_s"],
+            "patience_s": values["patience_s"],
+        }
+        result["required"] = required_agents(values["calls_per_hour"], values["aht_s"], **common)
         result["rows"] = staffing_table(values["calls_per_hour"], values["aht_s"], **common)
     except StaffingError as exc:
         errors[""] = str(exc)

@@ -29,10 +29,14 @@ def blueprint(services: Services) -> Blueprint:
         if company:
             data["companies"] = {k: v for k, v in data["companies"].items() if k == company}
         zone = services.settings.zone
-        labels = [datetime.fromtimestamp(s, UTC).astimezone(zone).strftime("%H:%M")
-                  for s in data["chart_starts"]]
-        charts = {code: interval_chart(c["chart"], labels, title=f"{code}: last two hours")
-                  for code, c in data["companies"].items()}
+        labels = [
+            datetime.fromtimestamp(s, UTC).astimezone(zone).strftime("%H:%M")
+            for s in data["chart_starts"]
+        ]
+        charts = {
+            code: interval_chart(c["chart"], labels, title=f"{code}: last two hours")
+            for code, c in data["companies"].items()
+        }
         return render_template("console/_board.html", board=data, charts=charts)
 
     def company_arg() -> str | None:
@@ -47,14 +51,23 @@ def blueprint(services: Services) -> Blueprint:
             html, error = render_board(company), None
         except LiveStateUnavailable as exc:
             html, error = "", f"Live state unavailable: {exc}"
-        return render_template("console/wallboard.html", board_html=html, error=error,
-                               company=company, companies=sorted(services.settings.companies))
+        return render_template(
+            "console/wallboard.html",
+            board_html=html,
+            error=error,
+            company=company,
+            companies=sorted(services.settings.companies),
+        )
 
     @bp.get("/wallboard/events")
     @login_required(*EVERYONE)
     def wallboard_events() -> Any:
         company = company_arg()
-        return stream(lambda: {"html": render_board(company)}, name="board", every_s=2.0,
-                      lasts_s=current_app.config.get("CONSOLE_STREAM_S", 300.0))
+        return stream(
+            lambda: {"html": render_board(company)},
+            name="board",
+            every_s=2.0,
+            lasts_s=current_app.config.get("CONSOLE_STREAM_S", 300.0),
+        )
 
     return bp

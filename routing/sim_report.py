@@ -170,10 +170,11 @@ def build_report(
     events: int,
     decisions: Sequence[DecisionRecord],
 ) -> SimulationReport:
-    """The whole report; the peak hour is the clock hour with the most calls reaching the IVR."""
+    """The whole report; the peak hour is the clock hour with the most fresh calls (the same
+    hour whatever the variant: redials depend on how well the callers were served)."""
     per_hour = 3600 // INTERVAL_S
     hours = [intervals[i : i + per_hour] for i in range(0, len(intervals), per_hour)]
-    busiest = max(range(len(hours)), key=lambda h: sum(c.get(CALLS, 0) for c in hours[h]))
+    busiest = max(range(len(hours)), key=lambda h: sum(c.get(FRESH, 0) for c in hours[h]))
     return SimulationReport(
         scenario=str(header["scenario"]),
         seed=int(header["seed"]),  # type: ignore[call-overload]

@@ -47,8 +47,9 @@ from routing.operators import (
     Tier,
     transition,
 )
-from routing.queues import QueueDefinition, QueueSet, choose_queue
-from routing.scenarios import CallType, Scenario
+from routing.queues import QueueDefinition, QueueSet
+from routing.scenarios import Scenario
+from routing.sim_callers import CALLBACK, GONE, SERVED, WAITING, CallerSource, SimCall
 from routing.sim_report import (
     BLOCKED,
     CALLBACKS_DONE,
@@ -63,14 +64,12 @@ from routing.sim_report import (
     SimulationReport,
     build_report,
 )  # fmt: skip
-from routing.sim_runtime import Counters, StormLoop, pick_weighted, restoration_delay
+from routing.sim_runtime import Counters, StormLoop
 from routing.storm import CallOut, MakeReady, StandDown, SwitchStormSettings
 from routing.wait import QueueLoad, estimate_wait
 
 # Event kinds (plain ints: the heap compares tuples millions of times).
 FRESH_CALL, REDIAL, JOIN, ABANDON, END, FREE, TICK, ARRIVE, DIALLED, CANCEL = range(10)
-# States of a call in flight.
-IN_IVR, WAITING, CALLBACK, SERVED, GONE = range(5)
 _QUEUED = (WAITING, CALLBACK)
 _TAKING_CALLS = {OperatorState.READY, OperatorState.RINGING, OperatorState.ON_CALL,
                  OperatorState.WRAP_UP, OperatorState.PAUSED}  # fmt: skip
@@ -78,17 +77,6 @@ _TAKING_CALLS = {OperatorState.READY, OperatorState.RINGING, OperatorState.ON_CA
 
 class SimulationError(RoutingError):
     """The simulation reached a state the routing rules forbid (a bug, not an outcome)."""
-
-
-class _Call:
-    __slots__ = ("n", "type", "queue", "priority", "attempt", "restored_at", "identified",
-                 "handle_s", "state", "key", "entry")  # fmt: skip
-
-    def __init__(self, n: int, kind: CallType, restored_at: float | None, identified: bool):
-        self.n, self.type, self.restored_at, self.identified = n, kind, restored_at, identified
-        self.queue, self.priority, self.attempt, self.handle_s = "", 0, 0, 0.0
-        self.state, self.key = IN_IVR, 0
-        self.entry: WaitingCaller | None = None
 
 
 class Simulation:
@@ -102,14 +90,12 @@ class Simulation:
         self._end = scenario.hours * 3600.0
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
-        self._calls = 0
         self.counters = Counters(self._end)
-        self._by_id: dict[str, _Call] = {}
-        mixes = [scenario.baseline_mix, *(surge.mix for surge in scenario.surges)]
-        self._mix = [[(kind, kind.share) for kind in mix] for mix in mixes]
-        self._languages = list(scenario.languages.items())
+        self._by_id: dict[str, SimCall] = {}
+        self._callers = CallerSource(scenario, times=self._rng["arrivals"],
+                                     attributes=self._rng["callers"])  # fmt: skip
         self._queues: QueueSet = scenario.queues
-        self._waiting: dict[str, deque[_Call]] = {q.name: deque() for q in scenario.queues}
+        self._waiting: dict[str, deque[SimCall]] = {q.name: deque() for q in scenario.queues}
         self._live = dict.fromkeys(self._waiting, 0)
         self._handles: dict[str, deque[float]] = {q: deque(maxlen=50) for q in self._waiting}
         self._views: dict[str, OperatorView] = {}
@@ -119,7 +105,6 @@ class Simulation:
         self._stand_down: set[str] = set()
         self._arriving: set[str] = set()
         self._storm_callback_s: int | None = None
-        self._route_cache: dict[tuple[str, bool], tuple[str, int]] = {}
         self._storm = StormLoop(scenario) if scenario.scaling else None
         self._decisions: list[DecisionRecord] = []
         self.events = 0
@@ -128,7 +113,7 @@ class Simulation:
 
     def run(self) -> SimulationReport:
         self._roster()
-        self._push(self._next_arrival(0.0), FRESH_CALL, None)
+        self._push(self._callers.next_arrival(0.0), FRESH_CALL, None)
         self._push(0.0, TICK, None)
         handlers = (self._fresh, self._redial, self._join_event, self._abandon, self._ended,
                     self._freed, self._tick, self._arrive, self._dialled, self._cancel)  # fmt: skip
@@ -191,61 +176,23 @@ class Simulation:
 
     # ------------------------------------------------------------------ callers
 
-    def _next_arrival(self, t: float) -> float:
-        """The next fresh arrival after ``t`` (thinning against the profile's highest rate)."""
-        rng, bound = self._rng["arrivals"], self._bound()
-        while True:
-            t += rng.expovariate(bound / 3600.0)
-            if t > self._end or rng.random() * bound <= self._rate(t)[0]:
-                return t
-
-    def _bound(self) -> float:
-        return max(self.s.hourly_baseline) + sum(s.peak_per_hour for s in self.s.surges)
-
-    def _rate(self, t: float) -> tuple[float, float]:
-        """(all calls per hour, of which the surges') at ``t``."""
-        s = self.s
-        hour = int((s.start.hour * 3600 + s.start.minute * 60 + t) // 3600) % 24
-        surge = sum(x.rate(t) for x in s.surges)
-        return s.hourly_baseline[hour % len(s.hourly_baseline)] + surge, surge
-
     def _fresh(self, t: float, _: object) -> None:
-        self._push(self._next_arrival(t), FRESH_CALL, None)
-        rng, s = self._rng["callers"], self.s
-        total, surge = self._rate(t)
-        stormy = surge > 0 and rng.random() * total < surge
-        kind = pick_weighted(rng, self._mix[1 if stormy else 0])
-        identified = rng.random() < s.identified_share
-        restored = t + restoration_delay(rng, s.restoration) if kind.fault else None
-        self._calls += 1
-        call = _Call(self._calls, kind, restored, identified)
-        language = pick_weighted(rng, self._languages)
-        call.queue, call.priority = self._route(language, kind.hazard)
-        wrapup = self._queues[call.queue].wrapup_s
-        call.handle_s = max(1.0, rng.expovariate(1.0 / max(1.0, kind.aht_s - wrapup)))
+        self._push(self._callers.next_arrival(t), FRESH_CALL, None)
+        call, finished_in_ivr = self._callers.caller(t)
         self.counters.add(t, CALLS, FRESH)
-        told = kind.fault and identified and s.outage_ivr
-        if told and rng.random() < s.ivr_finish_share:
+        if finished_in_ivr:
             self.counters.add(t, DEFLECTED)
             return
         self._after_ivr(call, t)
 
-    def _route(self, language: object, hazard: bool) -> tuple[str, int]:
-        key = (str(language), hazard)
-        if key not in self._route_cache:
-            self._route_cache[key] = choose_queue(
-                self._queues, company=self.s.company, language=str(language), hazard=hazard
-            )
-        return self._route_cache[key]
-
-    def _after_ivr(self, call: _Call, t: float) -> None:
+    def _after_ivr(self, call: SimCall, t: float) -> None:
         if self.s.ivr_s > 0:
             self._push(t + self.s.ivr_s, JOIN, call)
         else:
             self._join(call, t)
 
     def _redial(self, t: float, call: object) -> None:
-        assert isinstance(call, _Call)
+        assert isinstance(call, SimCall)
         if call.restored_at is not None and call.restored_at <= t:
             return  # supply is back: no reason to call again
         call.attempt += 1
@@ -253,10 +200,10 @@ class Simulation:
         self._after_ivr(call, t)
 
     def _join_event(self, t: float, call: object) -> None:
-        assert isinstance(call, _Call)
+        assert isinstance(call, SimCall)
         self._join(call, t)
 
-    def _join(self, call: _Call, t: float) -> None:
+    def _join(self, call: SimCall, t: float) -> None:
         queue = self._queues[call.queue]
         self.counters.joined(t)
         if self._live[queue.name] >= queue.max_length:
@@ -277,7 +224,7 @@ class Simulation:
         patience = self._rng["patience"].expovariate(1.0 / self.s.patience_s)
         self._push(t + patience, ABANDON, (call, call.key))
 
-    def _offer_callback(self, call: _Call, queue: QueueDefinition, t: float) -> bool:
+    def _offer_callback(self, call: SimCall, queue: QueueDefinition, t: float) -> bool:
         policy = self.s.callbacks
         if policy is None or not call.identified or queue.callback_offer_s is None:
             return False
@@ -300,13 +247,13 @@ class Simulation:
             self._push(max(t, call.restored_at), CANCEL, call)
         return True
 
-    def _leave_queue(self, call: _Call, state: int) -> None:
+    def _leave_queue(self, call: SimCall, state: int) -> None:
         call.state = state
         self._live[call.queue] -= 1
         del self._by_id[str(call.n)]
 
     def _abandon(self, t: float, item: object) -> None:
-        call, key = cast(tuple[_Call, int], item)
+        call, key = cast(tuple[SimCall, int], item)
         if call.state != WAITING or call.key != key:
             return
         self._leave_queue(call, GONE)
@@ -314,14 +261,14 @@ class Simulation:
         self.counters.queue_outcome(call.queue, t, abandoned=True)
         self._retry(call, t)
 
-    def _retry(self, call: _Call, t: float) -> None:
+    def _retry(self, call: SimCall, t: float) -> None:
         policy, rng = self.s.retrials, self._rng["redials"]
         if policy is None or call.attempt >= policy.max_attempts or rng.random() >= policy.share:
             return
         self._push(t + rng.expovariate(1.0 / policy.mean_delay_s), REDIAL, call)
 
     def _cancel(self, t: float, call: object) -> None:
-        assert isinstance(call, _Call)
+        assert isinstance(call, SimCall)
         if call.state == CALLBACK:
             self._leave_queue(call, GONE)
             self.counters.add(t, Counter.CALLBACKS_CANCELLED)
@@ -370,13 +317,13 @@ class Simulation:
             assert policy is not None
             self._push(t + policy.dial_s, DIALLED, (op_id, call))
 
-    def _find(self, caller: WaitingCaller) -> _Call:
+    def _find(self, caller: WaitingCaller) -> SimCall:
         call = self._by_id.get(caller.id)
         if call is None:
             raise SimulationError(f"caller {caller.id} is not waiting in {caller.queue}")
         return call
 
-    def _answer(self, op_id: str, call: _Call, t: float, joined: float) -> None:
+    def _answer(self, op_id: str, call: SimCall, t: float, joined: float) -> None:
         self._change(op_id, Answered(), t)
         wait = t - joined
         queue = self._queues[call.queue]
@@ -387,7 +334,7 @@ class Simulation:
         self._push(t + call.handle_s, END, (op_id, call))
 
     def _dialled(self, t: float, item: object) -> None:
-        op_id, call = cast(tuple[str, _Call], item)
+        op_id, call = cast(tuple[str, SimCall], item)
         policy = self.s.callbacks
         assert policy is not None
         if self._rng["callbacks"].random() < policy.answer_share:
@@ -400,7 +347,7 @@ class Simulation:
         self._release(op_id, t)
 
     def _ended(self, t: float, item: object) -> None:
-        op_id, call = cast(tuple[str, _Call], item)
+        op_id, call = cast(tuple[str, SimCall], item)
         wrapup = self._queues[call.queue].wrapup_s
         self._change(op_id, HungUp(wrapup), t)
         self.counters.handled(t, call.handle_s + wrapup)

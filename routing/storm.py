@@ -2,19 +2,20 @@
 
 One call of :func:`decide` per company and round. The rules, in order:
 
-- Load: the active faults' expected call rate (``outages.forecast``), less the share the
-  outage IVR finishes, plus the normal rate, is blended with the rate observed at the queues;
-  the plan never falls below what is already arriving. Erlang A (abandonment-aware) gives the
-  operators answering the target under the occupancy cap; shrinkage turns them into people.
-- Scale up at once when the target exceeds the staffed operators and those already called
-  out: standby operators in tier order (standby-1, then standby-2; within a tier those logged
-  in as standby first, who are made ready at once; the others get an SMS call-out).
-- Scale down only after ``dwell_minutes`` since the last change, and only the operators beyond
-  the target plus a ``scale_down_margin`` band; only those the controller brought in, the last
-  first. The band and the dwell time keep a noisy forecast from flapping.
-- Storm settings (outage news in queue, a lower callback threshold) go on when the faults'
-  call rate reaches ``storm_on_calls_per_hour`` and off, after the dwell time, below
-  ``storm_off_calls_per_hour``.
+- Load and target: see ``routing.storm_forecast`` (faults' forecast, less what the outage IVR
+  finishes, blended with observed arrivals; Erlang A with an occupancy cap, then shrinkage).
+- Storm settings (outage news in queue, a lower callback threshold) go on when the pressure -
+  the faults' call rate, or arrivals beyond a normal day's rate, whichever is larger - reaches
+  ``storm_on_calls_per_hour`` and off, after the dwell time, below ``storm_off_calls_per_hour``.
+- Only in storm mode (or with a fixed target) are standby operators called in: normal
+  staffing is the roster's job. Scale up at once when the target exceeds the staffed
+  operators and those already called out: standby operators in tier order (standby-1, then
+  standby-2; within a tier those logged in as standby first, who are made ready at once; the
+  others get an SMS call-out).
+- Scale down only after ``dwell_minutes`` since the last change, and only those the controller
+  brought in, the last first: in storm mode the operators beyond the target plus a
+  ``scale_down_margin`` band, out of it all of them. The band and the dwell time keep a noisy
+  forecast from flapping.
 - A supervisor's :class:`Override` forces the settings on or off, or fixes the target; it acts
   at once, without the dwell time.
 
@@ -31,11 +32,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from outages.faults import Fault
-from outages.forecast import blend, expected_calls_per_hour
 from routing.operators import Tier
 from routing.queues import Company
-from routing.staffing import required_agents
 from routing.storm_config import StormConfig
+from routing.storm_forecast import Forecast, forecast_load
 
 
 class StormMode(StrEnum):
@@ -141,20 +141,6 @@ StormCommand = MakeReady | CallOut | StandDown | SwitchStormSettings
 
 
 @dataclass(frozen=True, slots=True)
-class Forecast:
-    """The load behind a target, in calls per hour and operators."""
-
-    faults: int
-    consumers_affected: int
-    fault_calls_per_hour: float  # all calls the faults bring, before the IVR
-    expected_calls_per_hour: float  # of which reach operators, plus the normal rate
-    observed_calls_per_hour: float | None
-    planned_calls_per_hour: float
-    answering: int  # Erlang A operators for the target under the occupancy cap
-    target_operators: int  # people, with shrinkage, capped by max_operators
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
     company: Company
     at: datetime
@@ -195,36 +181,6 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def forecast_load(inputs: StormInputs, config: StormConfig) -> Forecast:
-    """The planned call rate and the operators it needs (the first rule of the module)."""
-    params = config.forecast
-    fault_calls = expected_calls_per_hour(
-        inputs.faults, inputs.now, propensity=params.propensity, decay_minutes=params.decay_minutes
-    )
-    finished = config.ivr_deflection if inputs.outage_ivr else 0.0
-    expected = fault_calls * (1.0 - finished) + config.baseline_calls_per_hour
-    observed = inputs.observed_calls_per_hour
-    planned = expected
-    if observed is not None:
-        planned = max(observed, blend(expected, observed, params.observed_weight))
-    answering = required_agents(
-        planned, config.aht_s, target_sl=config.target_sl, target_s=config.target_s,
-        patience_s=config.patience_s, max_occupancy=config.max_occupancy,
-    )  # fmt: skip
-    people = min(config.max_operators, math.ceil(answering / (1.0 - config.shrinkage) - 1e-9))
-    active = [fault for fault in inputs.faults if fault.is_active(inputs.now)]
-    return Forecast(
-        faults=len(active),
-        consumers_affected=sum(fault.consumers_affected for fault in active),
-        fault_calls_per_hour=fault_calls,
-        expected_calls_per_hour=expected,
-        observed_calls_per_hour=observed,
-        planned_calls_per_hour=planned,
-        answering=answering,
-        target_operators=people,
-    )
-
-
 def decide(
     inputs: StormInputs,
     state: StormState,
@@ -242,11 +198,6 @@ def decide(
     state = _settle_call_outs(state, inputs, config)
     dwelt = _dwelt(state, inputs.now, config)
     mode_change = _mode_change(state.mode, forecast, override, dwelt, config)
-    immediate = override.mode is not OverrideMode.AUTO or override.fixed_target is not None
-    band = 0 if immediate else math.ceil(target * config.scale_down_margin)
-    scaling, commands, reason = _scale(
-        inputs, state, target, may_shrink=dwelt or immediate, band=band
-    )
     changes: list[Change] = []
     all_commands: list[StormCommand] = []
     mode = state.mode
@@ -255,6 +206,12 @@ def decide(
         changes.append(mode_change)
         on = mode is StormMode.STORM
         all_commands.append(SwitchStormSettings(on, config.storm_callback_offer_s if on else None))
+    immediate = override.mode is not OverrideMode.AUTO or override.fixed_target is not None
+    band = 0 if immediate else math.ceil(target * config.scale_down_margin)
+    may_grow = mode is StormMode.STORM or override.fixed_target is not None
+    scaling, commands, reason = _scale(
+        inputs, state, target, may_grow=may_grow, may_shrink=dwelt or immediate, band=band
+    )
     if scaling is not None:
         changes.append(scaling)
         all_commands.extend(commands)
@@ -297,9 +254,9 @@ def _mode_change(
         wanted = StormMode.STORM
     elif override.mode is OverrideMode.FORCE_OFF:
         wanted = StormMode.NORMAL
-    elif forecast.fault_calls_per_hour >= config.storm_on_calls_per_hour:
+    elif _pressure(forecast, config) >= config.storm_on_calls_per_hour:
         wanted = StormMode.STORM
-    elif forecast.fault_calls_per_hour < config.storm_off_calls_per_hour and dwelt:
+    elif _pressure(forecast, config) < config.storm_off_calls_per_hour and dwelt:
         wanted = StormMode.NORMAL
     else:
         wanted = mode
@@ -308,9 +265,24 @@ def _mode_change(
     return Change.STORM_ON if wanted is StormMode.STORM else Change.STORM_OFF
 
 
+def _pressure(forecast: Forecast, config: StormConfig) -> float:
+    """Calls per hour beyond a normal day: the faults' forecast, or what arrives beyond the
+    normal rate (faults nobody has reported yet), whichever is larger."""
+    observed = forecast.observed_calls_per_hour or 0.0
+    return max(forecast.fault_calls_per_hour, observed - config.baseline_calls_per_hour)
+
+
 def _scale(
-    inputs: StormInputs, state: StormState, target: int, *, may_shrink: bool, band: int
+    inputs: StormInputs,
+    state: StormState,
+    target: int,
+    *,
+    may_grow: bool,
+    may_shrink: bool,
+    band: int,
 ) -> tuple[Change | None, list[StormCommand], str]:
+    if not may_grow:  # standby tiers are for storms; normal staffing is the roster's job
+        return _storm_over(inputs, state, target, may_shrink=may_shrink)
     coming = len(state.called_out)
     if target > inputs.staffed + coming:
         return _scale_up(inputs, state, target - inputs.staffed - coming)
@@ -322,6 +294,21 @@ def _scale(
         return None, [], f"{surplus} could stand down after the dwell time"
     if target > inputs.staffed:
         return None, [], f"{coming} called out, not logged in yet"
+    return None, [], "staffing meets the target"
+
+
+def _storm_over(
+    inputs: StormInputs, state: StormState, target: int, *, may_shrink: bool
+) -> tuple[Change | None, list[StormCommand], str]:
+    """Out of storm mode everyone the controller brought in goes back to standby."""
+    count = len(state.activated)
+    if count and may_shrink:
+        leaving = list(reversed(state.activated))
+        return Change.SCALE_DOWN, [StandDown(op) for op in leaving], f"stand down all {count}"
+    if count:
+        return None, [], f"{count} could stand down after the dwell time"
+    if target > inputs.staffed:
+        return None, [], f"short of {target - inputs.staffed}, but not in storm mode"
     return None, [], "staffing meets the target"
 
 

@@ -29,10 +29,15 @@ from config.settings import Settings, load_settings
 from services.complaint_links import field_links
 
 DEFAULT_DAILY_TARGET = 500
-_LIFECYCLE_KEYS = frozenset({
-    "feedback_daily_target", "feedback_daily_target_by_company", "feedback_pace_s",
-    "escalation_every_s", "feedback_every_s",
-})
+_LIFECYCLE_KEYS = frozenset(
+    {
+        "feedback_daily_target",
+        "feedback_daily_target_by_company",
+        "feedback_pace_s",
+        "escalation_every_s",
+        "feedback_every_s",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +60,9 @@ class LifecycleConfig:
         return self.daily_targets.get(company, self.daily_target)
 
 
-def load_lifecycle_config(settings: Settings) -> LifecycleConfig:
-    """Read and validate `complaints.toml` of the settings' config folder."""
+def load_lifecycle_config(settings: Settings, *, links: bool = True) -> LifecycleConfig:
+    """Read and validate `complaints.toml` of the settings' config folder (`links`: make
+    field-page links, which needs the secret key)."""
     path = settings.config_dir / "complaints.toml"
     try:
         with path.open("rb") as fh:
@@ -64,10 +70,12 @@ def load_lifecycle_config(settings: Settings) -> LifecycleConfig:
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"complaints.toml: cannot read ({exc})") from None
     try:
-        policy = load_feedback_policy(raw.get("feedback", default_feedback_config()),
-                                      path="complaints.toml: feedback")
-        ladder = load_escalation_ladder(raw.get("escalation", default_escalation_config()),
-                                        path="complaints.toml: escalation")
+        policy = load_feedback_policy(
+            raw.get("feedback", default_feedback_config()), path="complaints.toml: feedback"
+        )
+        ladder = load_escalation_ladder(
+            raw.get("escalation", default_escalation_config()), path="complaints.toml: escalation"
+        )
     except ComplaintError as exc:
         raise ConfigError(str(exc)) from None
     lifecycle = raw.get("lifecycle", {})
@@ -75,19 +83,22 @@ def load_lifecycle_config(settings: Settings) -> LifecycleConfig:
     if not isinstance(lifecycle, Mapping):
         raise ConfigError(f"{where}: must be a table")
     for key in sorted(set(lifecycle) - _LIFECYCLE_KEYS):
-        raise ConfigError(f"{where}.{key}: unknown setting; expected one of {sorted(_LIFECYCLE_KEYS)}")
+        raise ConfigError(
+            f"{where}.{key}: unknown setting; expected one of {sorted(_LIFECYCLE_KEYS)}"
+        )
     return LifecycleConfig(
         templates=settings.sms_templates,
         zone=settings.zone,
         policy=policy,
         ladder=ladder,
         daily_target=_whole(lifecycle, "feedback_daily_target", DEFAULT_DAILY_TARGET, where),
-        daily_targets=_targets(lifecycle.get("feedback_daily_target_by_company", {}), where,
-                               settings),
+        daily_targets=_targets(
+            lifecycle.get("feedback_daily_target_by_company", {}), where, settings
+        ),
         pace_s=_seconds(lifecycle, "feedback_pace_s", 1.0, where, allow_zero=True),
         escalation_every_s=_seconds(lifecycle, "escalation_every_s", 60.0, where),
         feedback_every_s=_seconds(lifecycle, "feedback_every_s", 60.0, where),
-        field_link=field_links(settings).url,
+        field_link=field_links(settings).url if links else None,
     )
 
 
@@ -98,8 +109,9 @@ def _whole(values: Mapping[str, Any], key: str, default: int, where: str) -> int
     return value
 
 
-def _seconds(values: Mapping[str, Any], key: str, default: float, where: str, *,
-             allow_zero: bool = False) -> float:
+def _seconds(
+    values: Mapping[str, Any], key: str, default: float, where: str, *, allow_zero: bool = False
+) -> float:
     value = values.get(key, default)
     low_ok = value >= 0 if allow_zero else value > 0
     if isinstance(value, bool) or not isinstance(value, int | float) or not low_ok:
@@ -130,5 +142,6 @@ def register_default(config: LifecycleConfig) -> None:
 def default_config() -> LifecycleConfig:
     """The registered configuration, else one read from the environment (and remembered)."""
     if not _DEFAULT:
-        _DEFAULT.append(load_lifecycle_config(load_settings(os.environ)))
+        # no field links: a bare process must not create a secret key file of its own
+        _DEFAULT.append(load_lifecycle_config(load_settings(os.environ), links=False))
     return _DEFAULT[0]

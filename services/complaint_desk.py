@@ -44,9 +44,16 @@ UNANSWERED_STATUSES = frozenset({"busy", "no-answer", "failed", "canceled", "com
 
 
 class ComplaintDesk:
-    def __init__(self, engine: Engine, config: LifecycleConfig, clock: Callable[[], datetime], *,
-                 dialler: Callable[[], FeedbackDialler | None] = lambda: None,
-                 records: Any = None, network: Any = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: LifecycleConfig,
+        clock: Callable[[], datetime],
+        *,
+        dialler: Callable[[], FeedbackDialler | None] = lambda: None,
+        records: Any = None,
+        network: Any = None,
+    ) -> None:
         self._engine = engine
         self.config = config
         self._clock = clock
@@ -59,19 +66,49 @@ class ComplaintDesk:
 
     # --- field teams ----------------------------------------------------------------------------
 
-    def field_report(self, docket: ValidDocket, action: FieldAction, *, dc_id: int | None,
-                     actor: str, remarks: str = "") -> FieldResult:
+    def field_report(
+        self,
+        docket: ValidDocket,
+        action: FieldAction,
+        *,
+        dc_id: int | None,
+        actor: str,
+        remarks: str = "",
+    ) -> FieldResult:
         with self._engine.begin() as conn:
             row = by_docket(conn, docket)
-            return field_report(conn, row, action, dc_id=dc_id, actor=actor, now=self.now(),
-                                config=self.config, remarks=remarks)
+            return field_report(
+                conn,
+                row,
+                action,
+                dc_id=dc_id,
+                actor=actor,
+                now=self.now(),
+                config=self.config,
+                remarks=remarks,
+            )
 
-    def field_report_by_id(self, complaint_id: int, action: FieldAction, *, dc_id: int | None,
-                           actor: str, remarks: str = "") -> FieldResult:
+    def field_report_by_id(
+        self,
+        complaint_id: int,
+        action: FieldAction,
+        *,
+        dc_id: int | None,
+        actor: str,
+        remarks: str = "",
+    ) -> FieldResult:
         with self._engine.begin() as conn:
             row = complaint(conn, complaint_id, for_update=True)
-            return field_report(conn, row, action, dc_id=dc_id, actor=actor, now=self.now(),
-                                config=self.config, remarks=remarks)
+            return field_report(
+                conn,
+                row,
+                action,
+                dc_id=dc_id,
+                actor=actor,
+                now=self.now(),
+                config=self.config,
+                remarks=remarks,
+            )
 
     def complaint_card(self, complaint_id: int) -> dict[str, Any] | None:
         """What a field team sees of a complaint (the field page)."""
@@ -80,9 +117,14 @@ class ComplaintDesk:
             if row is None:
                 return None
             card: dict[str, Any] = dict(dispatch_values(conn, row))
-        card.update(id=row.id, status=row.status, dc_id=row.dc_id, remarks=row.remarks or "",
-                    registered=local_text(row.registered_at, self.config.zone),
-                    deadline=local_text(row.deadline, self.config.zone))
+        card.update(
+            id=row.id,
+            status=row.status,
+            dc_id=row.dc_id,
+            remarks=row.remarks or "",
+            registered=local_text(row.registered_at, self.config.zone),
+            deadline=local_text(row.deadline, self.config.zone),
+        )
         return card
 
     # --- feedback calls -------------------------------------------------------------------------
@@ -91,18 +133,37 @@ class ComplaintDesk:
         """Scheduled feedback calls, soonest first (for operators who call by hand)."""
         return pending_feedback(self._engine, now=self.now(), company=company, limit=limit)
 
-    def record_feedback(self, feedback_id: int, outcome: str, *, operator_id: str | None = None,
-                        actor: str | None = None) -> dict[str, Any] | None:
+    def record_feedback(
+        self,
+        feedback_id: int,
+        outcome: str,
+        *,
+        operator_id: str | None = None,
+        actor: str | None = None,
+    ) -> dict[str, Any] | None:
         """Record an answer: satisfied, not_satisfied, no_answer, or `unreached` (an operator's
         call nobody answered: retried later or given up)."""
         who = actor or (f"operator:{operator_id}" if operator_id else "ivr")
         with self._engine.begin() as conn:
             if outcome == "unreached":
-                status = attempt_failed(conn, feedback_id, now=self.now(), config=self.config,
-                                        manual=True, operator_id=operator_id)
+                status = attempt_failed(
+                    conn,
+                    feedback_id,
+                    now=self.now(),
+                    config=self.config,
+                    manual=True,
+                    operator_id=operator_id,
+                )
                 return None if status is None else {"status": status, "recorded": True}
-            return record_answer(conn, feedback_id, FeedbackAnswer(outcome), now=self.now(),
-                                 actor=who, config=self.config, operator_id=operator_id)
+            return record_answer(
+                conn,
+                feedback_id,
+                FeedbackAnswer(outcome),
+                now=self.now(),
+                actor=who,
+                config=self.config,
+                operator_id=operator_id,
+            )
 
     def feedback_call_ended(self, feedback_id: int, status: str) -> str | None:
         """A placed call ended (carrier status); without an answer it is an unanswered attempt."""
@@ -126,8 +187,10 @@ class ComplaintDesk:
         with self._engine.connect() as conn:
             done = placed_today(conn, self.now(), self.config)
             companies = [r[0] for r in conn.execute(select(t.companies.c.code))]
-        return {c: {"placed_today": done.get(c, 0), "target": self.config.target_for(c)}
-                for c in sorted(companies)}
+        return {
+            c: {"placed_today": done.get(c, 0), "target": self.config.target_for(c)}
+            for c in sorted(companies)
+        }
 
     # --- escalation and reports -----------------------------------------------------------------
 
@@ -144,31 +207,50 @@ class ComplaintDesk:
 
     # --- complaints by transformer code ---------------------------------------------------------
 
-    def register_by_transformer(self, code: str, *, channel: str,
-                                reporter: dict[str, Any] | None = None,
-                                kind: ComplaintKind = ComplaintKind.TRANSFORMER,
-                                request_key: str | None = None, notify_mobile: str | None = None,
-                                language: str = "hi") -> dict[str, Any] | None:
+    def register_by_transformer(
+        self,
+        code: str,
+        *,
+        channel: str,
+        reporter: dict[str, Any] | None = None,
+        kind: ComplaintKind = ComplaintKind.TRANSFORMER,
+        request_key: str | None = None,
+        notify_mobile: str | None = None,
+        language: str = "hi",
+    ) -> dict[str, Any] | None:
         """Register a complaint about the transformer with this painted code (None: no such
         transformer), e.g. from the console for a farmer without an IVRS number."""
         transformer = transformer_by_code(self._engine, code)
         if transformer is None or self._records is None:
             return None
         return register_by_transformer(
-            self._records.complaints, self._network, transformer, now=self.now(),
-            channel=channel, reporter=reporter, kind=kind, request_key=request_key,
-            notify_mobile=notify_mobile, language=language)
+            self._records.complaints,
+            self._network,
+            transformer,
+            now=self.now(),
+            channel=channel,
+            reporter=reporter,
+            kind=kind,
+            request_key=request_key,
+            notify_mobile=notify_mobile,
+            language=language,
+        )
 
 
 def complaint_desk(services: Any) -> ComplaintDesk:
     """The process's desk (built on first use from the services)."""
-    desk = services.extras.get("complaint_desk")
+    desk: ComplaintDesk | None = services.extras.get("complaint_desk")
     if desk is None:
         config = load_lifecycle_config(services.settings)
         register_default(config)
-        desk = ComplaintDesk(services.engine, config, services.clock,
-                             dialler=lambda: dialler_for(services), records=services.records,
-                             network=services.network)
+        desk = ComplaintDesk(
+            services.engine,
+            config,
+            services.clock,
+            dialler=lambda: dialler_for(services),
+            records=services.records,
+            network=services.network,
+        )
         services.extras["complaint_desk"] = desk
     return desk
 
@@ -178,13 +260,17 @@ def start_background_loops(services: Any, stop: threading.Event) -> list[threadi
     desk = complaint_desk(services)
     jobs = (
         ("complaint-escalation", desk.config.escalation_every_s, desk.escalate_due),
-        ("feedback-calls", desk.config.feedback_every_s,
-         lambda: desk.place_due_feedback(sleep=stop.wait)),
+        (
+            "feedback-calls",
+            desk.config.feedback_every_s,
+            lambda: desk.place_due_feedback(sleep=stop.wait),
+        ),
     )
     threads = []
     for name, every, job in jobs:
-        thread = threading.Thread(target=_every, args=(every, stop, job, name), name=name,
-                                  daemon=True)
+        thread = threading.Thread(
+            target=_every, args=(every, stop, job, name), name=name, daemon=True
+        )
         thread.start()
         threads.append(thread)
     return threads

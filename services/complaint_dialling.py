@@ -92,10 +92,13 @@ class TwilioFeedbackDialler:
     def place(self, call: DueCall) -> bool:
         query = urlencode({"feedback": call.id})
         self._client.calls.create(
-            to=e164(call.number), from_=self._caller_id, method="POST",
+            to=e164(call.number),
+            from_=self._caller_id,
+            method="POST",
             url=f"{self._base}{FEEDBACK_PATH}?{query}",
             status_callback=f"{self._base}{FEEDBACK_STATUS_PATH}?{query}",
-            status_callback_method="POST")
+            status_callback_method="POST",
+        )
         return True
 
 
@@ -106,8 +109,17 @@ class AmiFeedbackDialler:
         self._ami = ami
 
     def place(self, call: DueCall) -> bool:
-        return bool(self._ami.originate(number=call.number, flow="feedback", variables={
-            "FEEDBACK_ID": str(call.id), "DOCKET": call.docket, "LANGUAGE": call.language}))
+        return bool(
+            self._ami.originate(
+                number=call.number,
+                flow="feedback",
+                variables={
+                    "FEEDBACK_ID": str(call.id),
+                    "DOCKET": call.docket,
+                    "LANGUAGE": call.language,
+                },
+            )
+        )
 
 
 def dialler_for(services: Any) -> FeedbackDialler | None:
@@ -115,8 +127,9 @@ def dialler_for(services: Any) -> FeedbackDialler | None:
     rest = services.extras.get("twilio_rest")
     caller_id = services.settings.twilio_caller_id
     if rest is not None and caller_id:
-        return TwilioFeedbackDialler(rest, base_url=services.settings.public_base_url,
-                                     caller_id=caller_id)
+        return TwilioFeedbackDialler(
+            rest, base_url=services.settings.public_base_url, caller_id=caller_id
+        )
     ami = services.extras.get("ami")
     if ami is not None and callable(getattr(ami, "originate", None)):
         return AmiFeedbackDialler(ami)
@@ -124,15 +137,26 @@ def dialler_for(services: Any) -> FeedbackDialler | None:
 
 
 def _due(engine: Engine, now: datetime, limit: int) -> list[Any]:
-    query = (select(t.feedback_calls, t.complaints.c.docket, t.complaints.c.company,
-                    t.complaints.c.status.label("complaint_status"), t.complaints.c.resolved_at,
-                    t.complaints.c.consumer_id)
-             .select_from(t.feedback_calls.join(
-                 t.complaints, t.complaints.c.id == t.feedback_calls.c.complaint_id))
-             .where(t.feedback_calls.c.status == "scheduled", t.feedback_calls.c.due_at <= now)
-             .order_by(t.feedback_calls.c.due_at, t.feedback_calls.c.id).limit(limit))
+    query = (
+        select(
+            t.feedback_calls,
+            t.complaints.c.docket,
+            t.complaints.c.company,
+            t.complaints.c.status.label("complaint_status"),
+            t.complaints.c.resolved_at,
+            t.complaints.c.consumer_id,
+        )
+        .select_from(
+            t.feedback_calls.join(
+                t.complaints, t.complaints.c.id == t.feedback_calls.c.complaint_id
+            )
+        )
+        .where(t.feedback_calls.c.status == "scheduled", t.feedback_calls.c.due_at <= now)
+        .order_by(t.feedback_calls.c.due_at, t.feedback_calls.c.id)
+        .limit(limit)
+    )
     with engine.connect() as conn:
-        return conn.execute(query).all()
+        return list(conn.execute(query).all())
 
 
 def _still_callable(engine: Engine, row: Any, now: datetime, config: LifecycleConfig) -> bool:
@@ -140,35 +164,54 @@ def _still_callable(engine: Engine, row: Any, now: datetime, config: LifecycleCo
     resolved_at = as_utc(row.resolved_at)
     when = None
     if row.complaint_status == "resolved" and resolved_at is not None:
-        when = next_feedback_attempt(resolved_at.astimezone(config.zone), row.attempts,
-                                     as_utc(row.last_attempt_at), now.astimezone(config.zone),
-                                     policy=config.policy)
+        when = next_feedback_attempt(
+            resolved_at.astimezone(config.zone),
+            row.attempts,
+            as_utc(row.last_attempt_at),
+            now.astimezone(config.zone),
+            policy=config.policy,
+        )
     if when is not None and when <= now:
         return True
     values: dict[str, Any] = (
-        {"due_at": when.astimezone(UTC)} if when is not None
-        else {"status": "given_up", "outcome": "unreached"})
+        {"due_at": when.astimezone(UTC)}
+        if when is not None
+        else {"status": "given_up", "outcome": "unreached"}
+    )
     with engine.begin() as conn:
-        conn.execute(update(t.feedback_calls).where(
-            t.feedback_calls.c.id == row.id, t.feedback_calls.c.status == "scheduled")
-            .values(values))
+        conn.execute(
+            update(t.feedback_calls)
+            .where(t.feedback_calls.c.id == row.id, t.feedback_calls.c.status == "scheduled")
+            .values(values)
+        )
     return False
 
 
 def _claim(engine: Engine, row: Any, now: datetime) -> DueCall | None:
     with engine.begin() as conn:
-        claimed = conn.execute(update(t.feedback_calls).where(
-            t.feedback_calls.c.id == row.id, t.feedback_calls.c.status == "scheduled",
-        ).values(status="dialling", attempts=row.attempts + 1, last_attempt_at=now)).rowcount
+        claimed = conn.execute(
+            update(t.feedback_calls)
+            .where(
+                t.feedback_calls.c.id == row.id,
+                t.feedback_calls.c.status == "scheduled",
+            )
+            .values(status="dialling", attempts=row.attempts + 1, last_attempt_at=now)
+        ).rowcount
         if claimed != 1:
             return None  # another server took it
         language = contact_language(conn, row.number, row)
     return DueCall(row.id, row.complaint_id, row.docket, row.company, row.number, language)
 
 
-def place_due(engine: Engine, dialler: FeedbackDialler | None, config: LifecycleConfig,
-              now: datetime, *, sleep: Callable[[float], None] = time.sleep,
-              limit: int = 200) -> PlacingReport:
+def place_due(
+    engine: Engine,
+    dialler: FeedbackDialler | None,
+    config: LifecycleConfig,
+    now: datetime,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    limit: int = 200,
+) -> PlacingReport:
     """One round of feedback calls; see the module docstring."""
     now = now.astimezone(UTC)
     with engine.begin() as conn:

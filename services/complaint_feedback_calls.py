@@ -4,8 +4,8 @@ A front-end that places or answers a feedback call first binds the carrier's cal
 feedback call (`bind_feedback_call`, kept in Redis for a day), then drives the call with the
 `CallService` from `feedback_call_service(services)`, exactly like a 1912 call. The flow's one
 lookup (`feedback_context`: the docket to speak of, via the binding) and one record
-(`feedback_answer`) are answered here; call records (language, the `calls` row) are shared with
-the 1912 records. The flow is checked against these handlers when the service is built.
+(`feedback_answer`) are answered here; the caller's remembered language is shared with 1912
+calls. The flow is checked against these handlers when the service is built.
 """
 
 from __future__ import annotations
@@ -77,10 +77,15 @@ class FeedbackRecords:
         args = dict(cmd.args)
         if args.get("feedback") is None:
             return {"recorded": False}
-        return self._desk.record_feedback(int(args["feedback"]), str(args["answer"]),
-                                          actor=f"feedback-call:{session.call_id}"[:60])
+        return self._desk.record_feedback(
+            int(args["feedback"]),
+            str(args["answer"]),
+            actor=f"feedback-call:{session.call_id}"[:60],
+        )
 
-    # call records: shared with the 1912 flow
+    # The caller's remembered language is shared with 1912 calls. Feedback calls leave no
+    # `calls` row (that table is the inbound traffic the wallboard and reports count); their
+    # record is the `feedback_calls` row.
     def remembered_language(self, caller: str) -> str | None:
         return self._calls.remembered_language(caller)  # type: ignore[no-any-return]
 
@@ -88,10 +93,10 @@ class FeedbackRecords:
         self._calls.remember_language(number, language, now)
 
     def call_started(self, call_id: str, *, caller: str, channel: str, now: datetime) -> None:
-        self._calls.call_started(call_id, caller=caller, channel=f"fb-{channel}"[:12], now=now)
+        pass
 
     def call_ended(self, session: Session, now: datetime) -> None:
-        self._calls.call_ended(session, now)
+        pass
 
 
 def feedback_call_service(services: Any) -> CallService:
@@ -105,10 +110,13 @@ def feedback_call_service(services: Any) -> CallService:
     bindings = FeedbackBindings(services.redis)
     records = FeedbackRecords(services.records, complaint_desk(services), bindings)
     check_flow_handlers(flow, records)  # type: ignore[arg-type]
-    service = CallService(flow=flow, records=records,  # type: ignore[arg-type]
-                          sessions=RedisCallSessions(services.redis,
-                                                     ttl_s=services.settings.session_ttl_s),
-                          clock=services.clock, default_language=flow.default_language)
+    service = CallService(
+        flow=flow,
+        records=records,  # type: ignore[arg-type]
+        sessions=RedisCallSessions(services.redis, ttl_s=services.settings.session_ttl_s),
+        clock=services.clock,
+        default_language=flow.default_language,
+    )
     services.extras["feedback_calls"] = service
     services.extras["feedback_bindings"] = bindings
     return service

@@ -1,4 +1,4 @@
-"""Signed links to the field page: a field team opens one from the dispatch SMS to update a complaint.
+"""Signed links to the field page, where a field team updates a complaint from the dispatch SMS.
 
 A link carries the complaint id and its distribution centre, signed with the install's secret
 (`HELPLINE_SECRET_KEY`, else a key generated once under `var/`, the same file the console
@@ -71,8 +71,11 @@ def field_secret(settings: Settings) -> str:
         existing = ""
     if len(existing) >= 32:
         return existing
-    log.warning("HELPLINE_SECRET_KEY is not set: field-page links are signed with a key kept "
-                "in %s (set the variable when several machines serve the helpline)", path)
+    log.warning(
+        "HELPLINE_SECRET_KEY is not set: field-page links are signed with a key kept "
+        "in %s (set the variable when several machines serve the helpline)",
+        path,
+    )
     key = secrets.token_urlsafe(48)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
@@ -81,5 +84,6 @@ def field_secret(settings: Settings) -> str:
 
 
 def field_links(settings: Settings, *, valid_days: float = 14.0) -> FieldLinks:
-    return FieldLinks(field_secret(settings), settings.public_base_url,
-                      valid_for=timedelta(days=valid_days))
+    return FieldLinks(
+        field_secret(settings), settings.public_base_url, valid_for=timedelta(days=valid_days)
+    )

@@ -66,19 +66,30 @@ def _period(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]
 
 def _rows(engine: Engine, start: datetime, end: datetime) -> list[Any]:
     c = t.complaints.c
-    query = (select(c.id, c.company, c.registered_at, c.deadline, c.resolved_at, c.status,
-                    c.force_majeure, t.faults.c.force_majeure.label("fault_fm"),
-                    t.distribution_centres.c.name.label("centre"),
-                    t.divisions.c.name.label("division"), t.circles.c.name_en.label("circle"))
-             .select_from(t.complaints
-                          .outerjoin(t.faults, t.faults.c.id == c.fault_id)
-                          .outerjoin(t.distribution_centres, t.distribution_centres.c.id == c.dc_id)
-                          .outerjoin(t.divisions,
-                                     t.divisions.c.id == t.distribution_centres.c.division_id)
-                          .outerjoin(t.circles, t.circles.c.id == t.divisions.c.circle_id))
-             .where(c.registered_at >= start, c.registered_at < end))
+    query = (
+        select(
+            c.id,
+            c.company,
+            c.registered_at,
+            c.deadline,
+            c.resolved_at,
+            c.status,
+            c.force_majeure,
+            t.faults.c.force_majeure.label("fault_fm"),
+            t.distribution_centres.c.name.label("centre"),
+            t.divisions.c.name.label("division"),
+            t.circles.c.name_en.label("circle"),
+        )
+        .select_from(
+            t.complaints.outerjoin(t.faults, t.faults.c.id == c.fault_id)
+            .outerjoin(t.distribution_centres, t.distribution_centres.c.id == c.dc_id)
+            .outerjoin(t.divisions, t.divisions.c.id == t.distribution_centres.c.division_id)
+            .outerjoin(t.circles, t.circles.c.id == t.divisions.c.circle_id)
+        )
+        .where(c.registered_at >= start, c.registered_at < end)
+    )
     with engine.connect() as conn:
-        return conn.execute(query).all()
+        return list(conn.execute(query).all())
 
 
 def _feedback(engine: Engine, ids: list[int]) -> dict[int, str]:
@@ -87,10 +98,14 @@ def _feedback(engine: Engine, ids: list[int]) -> dict[int, str]:
     f = t.feedback_calls.c
     with engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            query = (select(f.complaint_id, f.outcome)
-                     .where(f.complaint_id.in_(ids[i:i + 500]),
-                            f.outcome.in_(["satisfied", "not_satisfied"]))
-                     .order_by(f.id))
+            query = (
+                select(f.complaint_id, f.outcome)
+                .where(
+                    f.complaint_id.in_(ids[i : i + 500]),
+                    f.outcome.in_(["satisfied", "not_satisfied"]),
+                )
+                .order_by(f.id)
+            )
             answers.update({cid: outcome for cid, outcome in conn.execute(query)})
     return answers
 
@@ -114,8 +129,9 @@ def _count(row: SopRow, item: Any, answer: str | None, as_of: datetime) -> None:
         row.satisfied += int(answer == "satisfied")
 
 
-def sop_report(engine: Engine, start: date, end: date, *, zone: ZoneInfo,
-               now: datetime) -> list[SopRow]:
+def sop_report(
+    engine: Engine, start: date, end: date, *, zone: ZoneInfo, now: datetime
+) -> list[SopRow]:
     """The report rows for complaints registered from `start` to `end` (local dates)."""
     items = _rows(engine, *_period(start, end, zone))
     answers = _feedback(engine, [item.id for item in items])
@@ -123,9 +139,10 @@ def sop_report(engine: Engine, start: date, end: date, *, zone: ZoneInfo,
     for item in items:
         names = (item.company, item.circle or "-", item.division or "-", item.centre or "-")
         for depth, level in enumerate(LEVELS):
-            key = tuple(list(names[:depth + 1]) + [""] * (3 - depth))
+            parts = [str(name) if i <= depth else "" for i, name in enumerate(names)]
+            key = (parts[0], parts[1], parts[2], parts[3])
             if key not in table:
-                table[key] = SopRow(level, *key)  # type: ignore[arg-type]
+                table[key] = SopRow(level, *key)
             _count(table[key], item, answers.get(item.id), now.astimezone(UTC))
     return [table[key] for key in sorted(table)]
 

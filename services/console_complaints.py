@@ -81,8 +81,15 @@ def check_form(form: Mapping[str, str]) -> Checked:
     return Checked(DeskComplaint(kind, remarks, hazard, key, consumer_id, call_id))
 
 
-def register(services: Services, complaints: SqlComplaints, entry: DeskComplaint, *,
-             operator_id: str | None, company: str, now: datetime) -> dict[str, Any]:
+def register(
+    services: Services,
+    complaints: SqlComplaints,
+    entry: DeskComplaint,
+    *,
+    operator_id: str | None,
+    company: str,
+    now: datetime,
+) -> dict[str, Any]:
     """Register (idempotently, by request key) and return the complaint's summary."""
     consumer = services.network.consumer(entry.consumer_id) if entry.consumer_id else None
     session = services.calls.current(entry.call_id) if entry.call_id else None
@@ -96,11 +103,21 @@ def register(services: Services, complaints: SqlComplaints, entry: DeskComplaint
         fault = services.network.covering_fault(consumer, now)
         fault_id = int(fault.id) if fault is not None else None
     remarks = entry.remarks + (f" [operator {operator_id}]" if operator_id else "")
-    summary = complaints.register(Registration(
-        kind=entry.kind, company=(consumer or {}).get("company") or company, consumer=consumer,
-        channel="console", request_key=f"console:{entry.request_key}", call_id=entry.call_id,
-        fault_id=fault_id, notify_mobile=mobile, language=language, remarks=remarks or None,
-    ), now)
+    summary = complaints.register(
+        Registration(
+            kind=entry.kind,
+            company=(consumer or {}).get("company") or company,
+            consumer=consumer,
+            channel="console",
+            request_key=f"console:{entry.request_key}",
+            call_id=entry.call_id,
+            fault_id=fault_id,
+            notify_mobile=mobile,
+            language=language,
+            remarks=remarks or None,
+        ),
+        now,
+    )
     if entry.hazard and not entry.kind.is_hazard:
         flag_hazard(services, summary["id"], actor=operator_id or "console", now=now)
     return summary
@@ -108,16 +125,22 @@ def register(services: Services, complaints: SqlComplaints, entry: DeskComplaint
 
 def flag_hazard(services: Services, complaint_id: int, *, actor: str, now: datetime) -> None:
     with services.engine.begin() as conn:
-        done = conn.execute(update(t.complaints).where(
-            t.complaints.c.id == complaint_id, t.complaints.c.priority < HAZARD_PRIORITY)
-            .values(priority=HAZARD_PRIORITY))
+        done = conn.execute(
+            update(t.complaints)
+            .where(t.complaints.c.id == complaint_id, t.complaints.c.priority < HAZARD_PRIORITY)
+            .values(priority=HAZARD_PRIORITY)
+        )
         if done.rowcount:
-            conn.execute(insert(t.complaint_events).values(
-                complaint_id=complaint_id, at=now, kind="hazard_flagged", actor=actor))
+            conn.execute(
+                insert(t.complaint_events).values(
+                    complaint_id=complaint_id, at=now, kind="hazard_flagged", actor=actor
+                )
+            )
 
 
-def add_note(services: Services, docket: str, note: str, *, hazard: bool, actor: str,
-             now: datetime) -> tuple[dict[str, Any] | None, str]:
+def add_note(
+    services: Services, docket: str, note: str, *, hazard: bool, actor: str, now: datetime
+) -> tuple[dict[str, Any] | None, str]:
     """Add an operator's note to a complaint; (the complaint, "") or (None, the reason)."""
     note = note.strip()
     if not note and not hazard:
@@ -130,11 +153,14 @@ def add_note(services: Services, docket: str, note: str, *, hazard: bool, actor:
             return None, f"no complaint with docket {docket}"
         if note:
             text = f"{row.remarks}\n{note}" if row.remarks else note
-            conn.execute(update(t.complaints).where(t.complaints.c.id == row.id).values(
-                remarks=text[-4000:]))
-            conn.execute(insert(t.complaint_events).values(
-                complaint_id=row.id, at=now, kind="note", actor=actor, detail={"note": note}))
+            conn.execute(
+                update(t.complaints).where(t.complaints.c.id == row.id).values(remarks=text[-4000:])
+            )
+            conn.execute(
+                insert(t.complaint_events).values(
+                    complaint_id=row.id, at=now, kind="note", actor=actor, detail={"note": note}
+                )
+            )
     if hazard:
         flag_hazard(services, row.id, actor=actor, now=now)
     return {"id": row.id, "docket": row.docket, "kind": row.kind, "status": row.status}, ""
-

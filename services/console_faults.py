@@ -16,15 +16,21 @@ from store import schema as t
 from store.timeutil import as_utc
 
 
-def active_faults(services: Services, now: datetime, company: str | None = None
-                  ) -> list[dict[str, Any]]:
-    linked = (select(t.complaints.c.fault_id, func.count().label("n"))
-              .where(t.complaints.c.fault_id.is_not(None))
-              .group_by(t.complaints.c.fault_id).subquery())
-    query = (select(t.faults, func.coalesce(linked.c.n, 0).label("complaints"))
-             .outerjoin(linked, linked.c.fault_id == t.faults.c.id)
-             .where(t.faults.c.restored_at.is_(None))
-             .order_by(t.faults.c.started_at.desc()))
+def active_faults(
+    services: Services, now: datetime, company: str | None = None
+) -> list[dict[str, Any]]:
+    linked = (
+        select(t.complaints.c.fault_id, func.count().label("n"))
+        .where(t.complaints.c.fault_id.is_not(None))
+        .group_by(t.complaints.c.fault_id)
+        .subquery()
+    )
+    query = (
+        select(t.faults, func.coalesce(linked.c.n, 0).label("complaints"))
+        .outerjoin(linked, linked.c.fault_id == t.faults.c.id)
+        .where(t.faults.c.restored_at.is_(None))
+        .order_by(t.faults.c.started_at.desc())
+    )
     if company:
         query = query.where(t.faults.c.company == company)
     rows = []
@@ -39,8 +45,12 @@ def active_faults(services: Services, now: datetime, company: str | None = None
 
 def audit_entries(services: Services, limit: int = 200) -> list[dict[str, Any]]:
     with services.engine.connect() as conn:
-        rows = [dict(row._mapping) for row in conn.execute(
-            select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit))]
+        rows = [
+            dict(row._mapping)
+            for row in conn.execute(
+                select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)
+            )
+        ]
     for row in rows:
         row["at"] = as_utc(row["at"])
     return rows

@@ -25,8 +25,13 @@ class ThrottlePolicy:
 
 
 class LoginThrottle:
-    def __init__(self, client: redis.Redis, policy: ThrottlePolicy | None = None, *,
-                 prefix: str = "h1912:login:") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        policy: ThrottlePolicy | None = None,
+        *,
+        prefix: str = "h1912:login:",
+    ) -> None:
         self._client = client
         self.policy = policy or ThrottlePolicy()
         self._prefix = prefix
@@ -48,8 +53,10 @@ class LoginThrottle:
         """Count a failure; the lock-out in seconds it caused (0 if none yet)."""
         policy = self.policy
         locked = 0
-        for kind, subject, limit in (("user", username.lower(), policy.user_failures),
-                                     ("addr", address, policy.address_failures)):
+        for kind, subject, limit in (
+            ("user", username.lower(), policy.user_failures),
+            ("addr", address, policy.address_failures),
+        ):
             fails_key, lock_key = self._keys(kind, subject)
             try:
                 count = int(self._client.incr(fails_key))

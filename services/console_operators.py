@@ -25,8 +25,12 @@ from store.operators_sql import operator_from_row
 
 def rows(services: Services) -> list[dict[str, Any]]:
     with services.engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(
-            select(t.operators).order_by(t.operators.c.company, t.operators.c.id))]
+        return [
+            dict(row._mapping)
+            for row in conn.execute(
+                select(t.operators).order_by(t.operators.c.company, t.operators.c.id)
+            )
+        ]
 
 
 def row(services: Services, operator_id: str) -> dict[str, Any] | None:
@@ -37,8 +41,12 @@ def row(services: Services, operator_id: str) -> dict[str, Any] | None:
 
 def fingerprint(data: Mapping[str, Any]) -> str:
     """A short digest of the editable values as stored."""
-    values = [sorted(data["languages"] or []), sorted(data["skills"] or []), data["tier"],
-              bool(data["active"])]
+    values = [
+        sorted(data["languages"] or []),
+        sorted(data["skills"] or []),
+        data["tier"],
+        bool(data["active"]),
+    ]
     return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
 
 
@@ -51,27 +59,48 @@ def parse(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         errors["languages"] = "choose at least one language / कम से कम एक भाषा चुनें"
     if tier not in {v.value for v in Tier}:
         errors["tier"] = "choose a tier"
-    values = {"languages": sorted(languages), "skills": sorted(skills), "tier": tier,
-              "active": form.get("active") == "on"}
+    values = {
+        "languages": sorted(languages),
+        "skills": sorted(skills),
+        "tier": tier,
+        "active": form.get("active") == "on",
+    }
     return values, errors
 
 
-def save(services: Services, operator_id: str, values: dict[str, Any], *, seen: str,
-         actor: str, now: datetime) -> str:
+def save(
+    services: Services,
+    operator_id: str,
+    values: dict[str, Any],
+    *,
+    seen: str,
+    actor: str,
+    now: datetime,
+) -> str:
     """Store an edit; "" when saved, else why not."""
     with services.engine.begin() as conn:
-        current = conn.execute(select(t.operators).where(t.operators.c.id == operator_id)
-                               .with_for_update()).first()
+        current = conn.execute(
+            select(t.operators).where(t.operators.c.id == operator_id).with_for_update()
+        ).first()
         if current is None:
             return f"no operator {operator_id!r}"
         before = dict(current._mapping)
         if fingerprint(before) != seen:
-            return ("Someone else changed this operator since you opened it: "
-                    "reload to see the current values.")
+            return (
+                "Someone else changed this operator since you opened it: "
+                "reload to see the current values."
+            )
         conn.execute(update(t.operators).where(t.operators.c.id == operator_id).values(**values))
         changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
-        conn.execute(insert(t.audit_log).values(at=now, actor=actor, action="operator.update",
-                                                subject=operator_id, detail={"changes": changes}))
+        conn.execute(
+            insert(t.audit_log).values(
+                at=now,
+                actor=actor,
+                action="operator.update",
+                subject=operator_id,
+                detail={"changes": changes},
+            )
+        )
         after = {**before, **values}
     routing = services.extras.get("routing")
     if routing is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import redis
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,11 +28,19 @@ from routing.errors import RoutingError
 from routing.queues import QueueDefinition, QueueSet, load_queue_definitions
 from services.container import Services
 from store import schema as t
+from store.live import LiveStateUnavailable
 
 log = logging.getLogger(__name__)
 REV_KEY = "h1912:queues:rev"
-EDITABLE = ("strategy", "ring_timeout_s", "wrapup_s", "max_length", "announce_frequency_s",
-            "callback_offer_s", "service_level_s")
+EDITABLE = (
+    "strategy",
+    "ring_timeout_s",
+    "wrapup_s",
+    "max_length",
+    "announce_frequency_s",
+    "callback_offer_s",
+    "service_level_s",
+)
 OPTIONAL = {"callback_offer_s"}  # empty means "off" (`false` in the file)
 
 
@@ -48,8 +57,16 @@ def as_table(queue: QueueDefinition) -> dict[str, Any]:
     table: dict[str, Any] = {"company": queue.company.value, "hazard": queue.hazard}
     if queue.language is not None:
         table["language"] = queue.language.value
-    for name in ("strategy", "weight", "caller_priority", "ring_timeout_s", "wrapup_s",
-                 "max_length", "announce_frequency_s", "service_level_s"):
+    for name in (
+        "strategy",
+        "weight",
+        "caller_priority",
+        "ring_timeout_s",
+        "wrapup_s",
+        "max_length",
+        "announce_frequency_s",
+        "service_level_s",
+    ):
         value = getattr(queue, name)
         table[name] = value.value if hasattr(value, "value") else value
     for name in ("overflow_target", "overflow_after_s", "callback_offer_s"):
@@ -60,8 +77,10 @@ def as_table(queue: QueueDefinition) -> dict[str, Any]:
 
 def stored_versions(services: Services) -> dict[str, int]:
     with services.engine.connect() as conn:
-        return {row.name: int(row.version) for row in conn.execute(
-            select(t.queues.c.name, t.queues.c.version))}
+        return {
+            row.name: int(row.version)
+            for row in conn.execute(select(t.queues.c.name, t.queues.c.version))
+        }
 
 
 def stored_set(services: Services, base: QueueSet) -> QueueSet:
@@ -90,8 +109,15 @@ def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]
     return values, errors
 
 
-def save(services: Services, name: str, form: Mapping[str, str], *, version: int, actor: str,
-         now: datetime) -> SaveResult:
+def save(
+    services: Services,
+    name: str,
+    form: Mapping[str, str],
+    *,
+    version: int,
+    actor: str,
+    now: datetime,
+) -> SaveResult:
     """Validate and store one queue's edit; apply it live when stored."""
     current = services.queues
     if name not in current:
@@ -109,32 +135,58 @@ def save(services: Services, name: str, form: Mapping[str, str], *, version: int
         return SaveResult(False, version, {field if field in EDITABLE else "": str(exc)})
     stored = _store(services, name, tables[name], version, now)
     if stored is None:
-        return SaveResult(False, version, {"": "Someone else changed this queue since you "
-                                               "opened it: reload to see their values."})
+        return SaveResult(
+            False,
+            version,
+            {
+                "": "Someone else changed this queue since you "
+                "opened it: reload to see their values."
+            },
+        )
     changes = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v}
     with services.engine.begin() as conn:
-        conn.execute(insert(t.audit_log).values(
-            at=now, actor=actor, action="queue.update", subject=name,
-            detail={"version": stored, "changes": changes}))
+        conn.execute(
+            insert(t.audit_log).values(
+                at=now,
+                actor=actor,
+                action="queue.update",
+                subject=name,
+                detail={"version": stored, "changes": changes},
+            )
+        )
     apply(services, new_set)
-    services.redis.incr(REV_KEY)
+    try:
+        services.redis.incr(REV_KEY)
+    except (redis.ConnectionError, redis.TimeoutError):  # stored and applied here; others
+        log.warning("queue %s: other processes will see the edit after a restart", name)
     return SaveResult(True, stored, {}, _reload_asterisk(services, name))
 
 
-def _store(services: Services, name: str, table: dict[str, Any], version: int,
-           now: datetime) -> int | None:
+def _store(
+    services: Services, name: str, table: dict[str, Any], version: int, now: datetime
+) -> int | None:
     """Write the definition if `version` is still current; the new version, else None."""
     q = t.queues.c
     with services.engine.begin() as conn:
         if version == 0:
             try:
-                conn.execute(insert(t.queues).values(name=name, company=table["company"],
-                                                     definition=table, version=1, updated_at=now))
+                conn.execute(
+                    insert(t.queues).values(
+                        name=name,
+                        company=table["company"],
+                        definition=table,
+                        version=1,
+                        updated_at=now,
+                    )
+                )
             except IntegrityError:
                 return None
             return 1
-        done = conn.execute(update(t.queues).where(q.name == name, q.version == version)
-                            .values(definition=table, version=version + 1, updated_at=now))
+        done = conn.execute(
+            update(t.queues)
+            .where(q.name == name, q.version == version)
+            .values(definition=table, version=version + 1, updated_at=now)
+        )
     return version + 1 if done.rowcount == 1 else None
 
 
@@ -149,7 +201,10 @@ def apply(services: Services, queue_set: QueueSet) -> None:
 
 def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
     """Re-read the stored edits when another process saved one (`seen` holds the revision)."""
-    raw = services.redis.get(REV_KEY)
+    try:
+        raw = services.redis.get(REV_KEY)
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise LiveStateUnavailable(f"queue revision unreadable: {exc}") from exc
     revision = int(raw) if raw is not None else 0
     if revision != seen[0]:
         apply(services, stored_set(services, base))
@@ -157,8 +212,9 @@ def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
 
 
 def _reload_asterisk(services: Services, name: str) -> str:
-    """Ask Asterisk to re-read the queue's parameters (its queues.conf must hold the edit)."""
-    link = services.extras.get("ami") or services.extras.get("asterisk")
+    """Ask Asterisk to re-read the queue's parameters from its queues.conf (best effort)."""
+    candidates = (services.extras.get(key) for key in ("asterisk", "ami"))
+    link = next((c for c in candidates if callable(getattr(c, "send", None))), None)
     if link is None:
         return ""
     from dialplans.actions import AmiAction
@@ -168,5 +224,6 @@ def _reload_asterisk(services: Services, name: str) -> str:
     except Exception as exc:  # the own ACD has the change; Asterisk is told best-effort
         log.warning("queue %s: Asterisk reload failed: %s", name, exc)
         return f"Asterisk not updated: {exc}"
-    ok = getattr(result, "ok", False)
-    return "Asterisk reloaded" if ok else f"Asterisk not updated: {getattr(result, 'message', '')}"
+    if getattr(result, "ok", False):
+        return "Asterisk asked to reload the queue from its queues.conf"
+    return f"Asterisk not updated: {getattr(result, 'message', '')}"

@@ -46,9 +46,14 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def _today(stats: IntervalStats) -> dict[str, Any]:
-    return {"offered": stats.offered, "answered": stats.answered, "abandoned": stats.abandoned,
-            "service_level": stats.service_level, "asa_s": stats.asa_s,
-            "abandonment": _ratio(stats.abandoned, stats.offered)}
+    return {
+        "offered": stats.offered,
+        "answered": stats.answered,
+        "abandoned": stats.abandoned,
+        "service_level": stats.service_level,
+        "asa_s": stats.asa_s,
+        "abandonment": _ratio(stats.abandoned, stats.offered),
+    }
 
 
 def board(services: Services, memo: IntervalMemo, now: datetime) -> dict[str, Any]:
@@ -73,12 +78,16 @@ def board(services: Services, memo: IntervalMemo, now: datetime) -> dict[str, An
         today = combine(stats_today, queue=queue.name, start=first_today)
         chart = [memo.stats(live, queue.name, s, current) for s in chart_starts]
         now_part = view["queues"].get(queue.name, {})
-        company["queues"].append({
-            "name": queue.name, "waiting": now_part.get("waiting", 0),
-            "longest_wait_s": now_part.get("longest_wait_s", 0.0),
-            "operators": now_part.get("operators", {}), "today": _today(today),
-            "chart": [s.as_dict() for s in chart],
-        })
+        company["queues"].append(
+            {
+                "name": queue.name,
+                "waiting": now_part.get("waiting", 0),
+                "longest_wait_s": now_part.get("longest_wait_s", 0.0),
+                "operators": now_part.get("operators", {}),
+                "today": _today(today),
+                "chart": [s.as_dict() for s in chart],
+            }
+        )
         company["_today"].append(today)
         company["_chart"].append(chart)
     for code, company in companies.items():
@@ -86,30 +95,46 @@ def board(services: Services, memo: IntervalMemo, now: datetime) -> dict[str, An
         charts = company.pop("_chart")
         company["chart"] = [
             combine([c[i] for c in charts], queue=code, start=chart_starts[i]).as_dict()
-            for i in range(len(chart_starts))]
+            for i in range(len(chart_starts))
+        ]
         company["waiting"] = sum(q["waiting"] for q in company["queues"])
-        company["longest_wait_s"] = max((q["longest_wait_s"] for q in company["queues"]),
-                                        default=0.0)
+        company["longest_wait_s"] = max(
+            (q["longest_wait_s"] for q in company["queues"]), default=0.0
+        )
     return {"at": now.isoformat(), "companies": companies, "chart_starts": chart_starts}
 
 
-def _company(code: str, services: Services, faults: dict[str, tuple[int, int]],
-             operators: list[Any]) -> dict[str, Any]:
+def _company(
+    code: str, services: Services, faults: dict[str, tuple[int, int]], operators: list[Any]
+) -> dict[str, Any]:
     names = services.settings.companies.get(code)
     by_state = {state.value: 0 for state in OperatorState}
     for view, status in operators:
         if code in {c.value for c in view.operator.companies}:
             by_state[status.state.value] += 1
     count, affected = faults.get(code, (0, 0))
-    return {"code": code, "name": names.name_en if names else code,
-            "name_hi": names.name_hi if names else code, "operators": by_state,
-            "faults": count, "consumers_affected": affected, "queues": [],
-            "_today": [], "_chart": []}
+    return {
+        "code": code,
+        "name": names.name_en if names else code,
+        "name_hi": names.name_hi if names else code,
+        "operators": by_state,
+        "faults": count,
+        "consumers_affected": affected,
+        "queues": [],
+        "_today": [],
+        "_chart": [],
+    }
 
 
 def _faults_by_company(services: Services) -> dict[str, tuple[int, int]]:
-    query = (select(t.faults.c.company, func.count(), func.coalesce(
-        func.sum(t.faults.c.consumers_affected), 0))
-        .where(t.faults.c.restored_at.is_(None)).group_by(t.faults.c.company))
+    query = (
+        select(
+            t.faults.c.company,
+            func.count(),
+            func.coalesce(func.sum(t.faults.c.consumers_affected), 0),
+        )
+        .where(t.faults.c.restored_at.is_(None))
+        .group_by(t.faults.c.company)
+    )
     with services.engine.connect() as conn:
         return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(query)}

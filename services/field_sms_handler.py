@@ -29,8 +29,13 @@ from store import schema as t
 log = logging.getLogger(__name__)
 
 FIELD_COMMANDS = (SmsCommand.ACK, SmsCommand.DONE)
-STATUS_WORDS = {"open": "open", "linked": "linked to a fault", "acknowledged": "acknowledged",
-                "resolved": "resolved", "closed": "closed"}
+STATUS_WORDS = {
+    "open": "open",
+    "linked": "linked to a fault",
+    "acknowledged": "acknowledged",
+    "resolved": "resolved",
+    "closed": "closed",
+}
 
 
 class InboundMessage(Protocol):
@@ -54,8 +59,9 @@ def masked(number: str) -> str:
 
 
 class FieldSmsHandler:
-    def __init__(self, engine: Engine, desk: ComplaintDesk,
-                 templates: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(
+        self, engine: Engine, desk: ComplaintDesk, templates: Mapping[str, Mapping[str, str]]
+    ) -> None:
         self._engine = engine
         self._desk = desk
         self._templates = templates
@@ -69,8 +75,11 @@ class FieldSmsHandler:
         dc_id = self._centre_of(sms.sender)
         if dc_id is None:
             if command in FIELD_COMMANDS:
-                log.warning("field sms from unregistered number %s ignored: %s",
-                            masked(sms.sender), (sms.body.split() or ["-"])[0][:10])
+                log.warning(
+                    "field sms from unregistered number %s ignored: %s",
+                    masked(sms.sender),
+                    (sms.body.split() or ["-"])[0][:10],
+                )
                 return ""  # ignored: no reply, and no other handler answers it either
             return None
         if isinstance(parsed, SmsError):
@@ -78,16 +87,25 @@ class FieldSmsHandler:
         assert isinstance(parsed, AckSms | DoneSms)
         action = FieldAction.ACK if isinstance(parsed, AckSms) else FieldAction.DONE
         remarks = parsed.remarks if isinstance(parsed, DoneSms) else ""
-        result = self._desk.field_report(parsed.docket, action, dc_id=dc_id, remarks=remarks,
-                                         actor=f"sms:{masked(sms.sender)}")
-        log.info("field sms from %s: %s %s -> %s", masked(sms.sender), action.value,
-                 parsed.docket.text, result.outcome.value)
+        result = self._desk.field_report(
+            parsed.docket, action, dc_id=dc_id, remarks=remarks, actor=f"sms:{masked(sms.sender)}"
+        )
+        log.info(
+            "field sms from %s: %s %s -> %s",
+            masked(sms.sender),
+            action.value,
+            parsed.docket.text,
+            result.outcome.value,
+        )
         return self._reply(result, parsed.docket.text)
 
     def _centre_of(self, sender: str) -> int | None:
         with self._engine.connect() as conn:
-            dc_id = conn.execute(select(t.field_mobiles.c.dc_id).where(
-                t.field_mobiles.c.mobile == sender, t.field_mobiles.c.active.is_(True))).scalar()
+            dc_id = conn.execute(
+                select(t.field_mobiles.c.dc_id).where(
+                    t.field_mobiles.c.mobile == sender, t.field_mobiles.c.active.is_(True)
+                )
+            ).scalar()
         return None if dc_id is None else int(dc_id)
 
     def _malformed(self, error: SmsError, body: str) -> str:
@@ -109,8 +127,9 @@ class FieldSmsHandler:
             return self._text("field_other_centre", docket=docket)
         if result.outcome is FieldOutcome.NOT_FOUND:
             return self._text("field_not_found", docket=docket)
-        return self._text("field_already", docket=docket,
-                          status=STATUS_WORDS.get(result.status, result.status))
+        return self._text(
+            "field_already", docket=docket, status=STATUS_WORDS.get(result.status, result.status)
+        )
 
     def _text(self, kind: str, **values: str) -> str:
         return self._templates[kind]["en"].format(**values)

@@ -21,13 +21,13 @@ from ivr.commands import Lookup, Record
 from ivr.flow import CollectNode, Flow, LookupNode, RecordNode
 from ivr.session import Session
 from routing.queues import QueueSet, choose_queue
-from store import schema as t
 from services.complaint_status import (
     complaint_by_docket,
     latest_complaint,
     register_by_transformer,
     transformer_by_code,
 )
+from store import schema as t
 from store.complaints_sql import Registration, SqlComplaints
 from store.network import SqlNetwork, fault_as_dict
 from store.outbox import queue_sms
@@ -141,7 +141,8 @@ class CallRecords:
 
     def _transformer_complaint(self, cmd: Record, session: Session, now: datetime) -> Any:
         transformer = session.vars.get("transformer") or {}
-        consumer = session.vars.get("consumer") if isinstance(session.vars.get("consumer"), dict) else None
+        consumer = session.vars.get("consumer")
+        consumer = consumer if isinstance(consumer, dict) else None
         caller = session.vars.get("caller", {})
         return register_by_transformer(
             self._complaints, self._network, transformer, now=now, channel=session.channel,

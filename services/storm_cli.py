@@ -31,8 +31,8 @@ def add_commands(sub: Any) -> None:
                        help="'reference' (built in) or a scenario TOML file")  # fmt: skip
     storm.add_argument("--out", required=True, type=Path, help="folder for report.json/png")
     storm.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    storm.add_argument("--no-outage-ivr", action="store_true",
-                       help="fault callers are not told the fault and ETR before the queue")  # fmt: skip
+    no_ivr = "fault callers are not told the fault and ETR before the queue"
+    storm.add_argument("--no-outage-ivr", action="store_true", help=no_ivr)
     storm.add_argument("--no-scaling", action="store_true",
                        help="no storm controller: standby operators stay away")  # fmt: skip
     storm.set_defaults(func=cmd_storm)

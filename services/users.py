@@ -57,8 +57,15 @@ class SqlUsers:
         # Verified against when the username is unknown, to spend the same time.
         self._decoy = self._hasher.hash("decoy password, never valid")
 
-    def add(self, username: str, password: str, role: UserRole, now: datetime, *,
-            operator_id: str | None = None) -> User:
+    def add(
+        self,
+        username: str,
+        password: str,
+        role: UserRole,
+        now: datetime,
+        *,
+        operator_id: str | None = None,
+    ) -> User:
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise UserError("a username is 3-60 characters: lower-case letters, digits, . _ -")
@@ -66,23 +73,36 @@ class SqlUsers:
         if role is UserRole.OPERATOR and not operator_id:
             raise UserError("an operator login needs --operator ID (e.g. cz-op01)")
         with self._engine.begin() as conn:
-            if operator_id is not None and conn.execute(select(t.operators.c.id).where(
-                    t.operators.c.id == operator_id)).first() is None:
+            if (
+                operator_id is not None
+                and conn.execute(
+                    select(t.operators.c.id).where(t.operators.c.id == operator_id)
+                ).first()
+                is None
+            ):
                 raise UserError(f"unknown operator {operator_id!r}")
             try:
-                new_id = conn.execute(insert(t.users).values(
-                    username=username, password_hash=self._hasher.hash(password),
-                    role=role.value, operator_id=operator_id, active=True, created_at=now,
-                )).inserted_primary_key[0]
+                inserted = conn.execute(
+                    insert(t.users).values(
+                        username=username,
+                        password_hash=self._hasher.hash(password),
+                        role=role.value,
+                        operator_id=operator_id,
+                        active=True,
+                        created_at=now,
+                    )
+                ).inserted_primary_key
             except IntegrityError:
                 raise UserError(f"the username {username!r} is taken") from None
-        return User(int(new_id), username, role, operator_id, True)
+        assert inserted is not None
+        return User(int(inserted[0]), username, role, operator_id, True)
 
     def authenticate(self, username: str, password: str, now: datetime) -> User | None:
         """The active user with this password, or None; records the login time."""
         with self._engine.connect() as conn:
-            row = conn.execute(select(t.users).where(
-                t.users.c.username == username.strip().lower())).first()
+            row = conn.execute(
+                select(t.users).where(t.users.c.username == username.strip().lower())
+            ).first()
         if row is None or not row.active:
             self._verify(self._decoy, password)
             return None
@@ -114,14 +134,18 @@ class SqlUsers:
     def set_password(self, username: str, password: str) -> bool:
         _check_password(password)
         with self._engine.begin() as conn:
-            done = conn.execute(update(t.users).where(t.users.c.username == username).values(
-                password_hash=self._hasher.hash(password)))
+            done = conn.execute(
+                update(t.users)
+                .where(t.users.c.username == username)
+                .values(password_hash=self._hasher.hash(password))
+            )
         return bool(done.rowcount)
 
     def set_active(self, username: str, active: bool) -> bool:
         with self._engine.begin() as conn:
-            done = conn.execute(update(t.users).where(t.users.c.username == username)
-                                .values(active=active))
+            done = conn.execute(
+                update(t.users).where(t.users.c.username == username).values(active=active)
+            )
         return bool(done.rowcount)
 
 

@@ -132,7 +132,9 @@ class SqlComplaints:
         if mobile:
             consumer = reg.consumer or {}
             supply = f"{consumer.get('feeder_code', '')}/{consumer.get('transformer_code', '')}"
-            link = self._field_link(complaint["id"], complaint["dc_id"]) if self._field_link else "-"
+            link = "-"
+            if self._field_link is not None:
+                link = self._field_link(complaint["id"], complaint["dc_id"])
             queue_sms(conn, self._templates, kind="field_dispatch", to=mobile, language="en",
                       now=now, key=f"dispatch:{complaint['docket']}",
                       values={"docket": complaint["docket"], "kind": reg.kind.value,

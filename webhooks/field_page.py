@@ -42,10 +42,12 @@ PAGE = """<!doctype html>
 <title>Complaint {{ card.docket }}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem}
-h1{font-size:1.3rem;margin:.2rem 0 1rem} dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
+h1{font-size:1.3rem;margin:.2rem 0 1rem}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
 dt{color:#555} dd{margin:0;font-weight:600} textarea{width:100%;min-height:4rem;font-size:1rem}
 button{font-size:1.1rem;padding:.8rem;margin:.5rem 0;width:100%;border:0;border-radius:.4rem}
-.ack{background:#dde7f7} .done{background:#1e7d34;color:#fff} .note{padding:.6rem;background:#fff3c4}
+.ack{background:#dde7f7} .done{background:#1e7d34;color:#fff}
+.note{padding:.6rem;background:#fff3c4}
 </style></head><body>
 <h1>Complaint {{ card.docket }}</h1>
 {% if message %}<p class="note" role="status">{{ message }}</p>{% endif %}
@@ -76,13 +78,23 @@ link.</p></body></html>"""
 def register(app: Flask, services: Any) -> None:
     """The field page and the field teams' SMS handler."""
     desk = complaint_desk(services)
-    for kind in ("field_acknowledged", "field_resolved", "field_already", "field_other_centre",
-                 "field_not_found", "field_invalid", "field_form", "complaint_resolved",
-                 "field_reopened", "escalation"):
+    for kind in (
+        "field_acknowledged",
+        "field_resolved",
+        "field_already",
+        "field_other_centre",
+        "field_not_found",
+        "field_invalid",
+        "field_form",
+        "complaint_resolved",
+        "field_reopened",
+        "escalation",
+    ):
         if kind not in services.settings.sms_templates:  # stop at start-up, not on an SMS
             raise ConfigError(f"helpline.toml: sms.{kind} is missing")
-    twilio_sms.add_handler(app, FieldSmsHandler(services.engine, desk,
-                                                services.settings.sms_templates))
+    twilio_sms.add_handler(
+        app, FieldSmsHandler(services.engine, desk, services.settings.sms_templates)
+    )
     app.register_blueprint(_blueprint(desk, field_links(services.settings)))
 
 
@@ -94,8 +106,9 @@ def _blueprint(desk: ComplaintDesk, links: FieldLinks) -> Blueprint:
         card = desk.complaint_card(checked.complaint_id) if checked is not None else None
         if checked is None or card is None or card["dc_id"] != checked.dc_id:
             return _response(REFUSED, 403)
-        html = render_template_string(PAGE, card=card, token=token, message=message,
-                                      action=f"{FIELD_PAGE}/{token}")
+        html = render_template_string(
+            PAGE, card=card, token=token, message=message, action=f"{FIELD_PAGE}/{token}"
+        )
         return _response(html, status)
 
     @bp.get(f"{FIELD_PAGE}/<token>")
@@ -114,8 +127,13 @@ def _blueprint(desk: ComplaintDesk, links: FieldLinks) -> Blueprint:
         except ValueError:
             return page(token, "Choose Acknowledge or Done.", 400)
         remarks = request.form.get("remarks", "").strip()[:500]
-        result = desk.field_report_by_id(checked.complaint_id, action, dc_id=checked.dc_id,
-                                         actor=f"field-page:dc{checked.dc_id}", remarks=remarks)
+        result = desk.field_report_by_id(
+            checked.complaint_id,
+            action,
+            dc_id=checked.dc_id,
+            actor=f"field-page:dc{checked.dc_id}",
+            remarks=remarks,
+        )
         log.info("field page: %s %s -> %s", action.value, result.docket, result.outcome.value)
         return page(token, MESSAGES[result.outcome].format(status=result.status))
 

@@ -18,7 +18,7 @@ import tomllib
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
-from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
+from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.commands import Enqueue, Gather
 from ivr.events import CallerHungUp, DigitsEntered, NoInput
@@ -39,15 +39,18 @@ def register(app: Flask, services: Any) -> None:
     settings = services.settings
     twilio_security.install(app, settings)
     prompts = tomllib.loads((settings.config_dir / "prompts.toml").read_text(encoding="utf-8"))
-    renderer = TwimlRenderer(services.catalogue,
-                             Voices(settings.twilio_voice_hi, settings.twilio_voice_en),
-                             load_prompt_audio(prompts, settings.prompt_audio_url))
+    renderer = TwimlRenderer(
+        services.catalogue,
+        Voices(settings.twilio_voice_hi, settings.twilio_voice_en),
+        load_prompt_audio(prompts, settings.prompt_audio_url),
+    )
     calls = feedback_call_service(services)  # checks the flow at start-up
     app.register_blueprint(_blueprint(services, calls, renderer, complaint_desk(services)))
 
 
-def _blueprint(services: Any, calls: CallService, renderer: TwimlRenderer,
-               desk: ComplaintDesk) -> Blueprint:
+def _blueprint(
+    services: Any, calls: CallService, renderer: TwimlRenderer, desk: ComplaintDesk
+) -> Blueprint:
     bp = Blueprint("twilio_feedback", __name__)
     base = services.settings.public_base_url
 
@@ -57,8 +60,9 @@ def _blueprint(services: Any, calls: CallService, renderer: TwimlRenderer,
     def reply(result: TurnResult | None) -> Response:
         response = VoiceResponse()
         if result is not None and result.commands:
-            response = renderer.turn(result.commands, services.local_now(), urls=urls,
-                                     enqueue=_no_queue)
+            response = renderer.turn(
+                result.commands, services.local_now(), urls=urls, enqueue=_no_queue
+            )
         elif result is None or result.session.ended:
             response.hangup()  # an unknown call, or a retried last request
         return Response(str(response), mimetype="text/xml")
@@ -93,14 +97,23 @@ def _blueprint(services: Any, calls: CallService, renderer: TwimlRenderer,
                 calls.handle(call_id, CallerHungUp())
             if feedback_id is not None:
                 after = desk.feedback_call_ended(feedback_id, state)
-                log.info("feedback call %s: %s (feedback %s -> %s)", call_id or "-", state,
-                         feedback_id, after or "unchanged")
+                log.info(
+                    "feedback call %s: %s (feedback %s -> %s)",
+                    call_id or "-",
+                    state,
+                    feedback_id,
+                    after or "unchanged",
+                )
         return Response(str(VoiceResponse()), mimetype="text/xml")
 
     @bp.errorhandler(Exception)
     def failed(exc: Exception) -> Response:
-        log.exception("feedback call %s: %s failed; hanging up politely",
-                      request.form.get("CallSid", "-"), request.path, exc_info=exc)
+        log.exception(
+            "feedback call %s: %s failed; hanging up politely",
+            request.form.get("CallSid", "-"),
+            request.path,
+            exc_info=exc,
+        )
         response = VoiceResponse()
         if request.path != FEEDBACK_STATUS_PATH:
             response.hangup()

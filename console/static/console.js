@@ -127,7 +127,8 @@
         const message = document.getElementById("state-message");
         message.textContent = "";
         try {
-          const response = await send(form.action, {method: "POST", body});
+          // form.action would be the field named "action", not the form's address
+          const response = await send(form.getAttribute("action"), {method: "POST", body});
           const data = await response.json();
           if (data.message) message.textContent = data.message;
           if (data.status) showStatus(data.status);

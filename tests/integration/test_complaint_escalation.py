@@ -12,12 +12,18 @@ from typing import Any
 from sqlalchemy import select, update
 
 import run_ivr
-from complaints.docket import parse_docket
+from complaints.docket import ValidDocket, parse_docket
 from services import complaint_cli
 from services.complaint_desk import complaint_desk
 from services.complaint_lifecycle import FieldAction, resolve_linked_to_fault
 from services.terminal_phone import run_call
 from store import schema as t
+
+
+def valid(text: str) -> ValidDocket:
+    docket = parse_docket(text)
+    assert isinstance(docket, ValidDocket), text
+    return docket
 
 
 def cli_parser() -> argparse.ArgumentParser:
@@ -28,8 +34,9 @@ def cli_parser() -> argparse.ArgumentParser:
 
 
 def register(services: Any, caller: str, keys: str) -> str:
-    line = run_call(services, caller=caller, keys=keys.split(","), out=io.StringIO(),
-                    read_line=lambda: None)
+    line = run_call(
+        services, caller=caller, keys=keys.split(","), out=io.StringIO(), read_line=lambda: None
+    )
     assert line.startswith("OUTCOME: docket"), line
     return line.split()[-1]
 
@@ -41,9 +48,14 @@ def row_of(services: Any, docket: str) -> Any:
 
 def levels(services: Any, complaint_id: int) -> list[str]:
     with services.engine.connect() as conn:
-        rows = conn.execute(select(t.complaint_events.c.detail).where(
-            t.complaint_events.c.complaint_id == complaint_id,
-            t.complaint_events.c.kind == "escalated").order_by(t.complaint_events.c.id))
+        rows = conn.execute(
+            select(t.complaint_events.c.detail)
+            .where(
+                t.complaint_events.c.complaint_id == complaint_id,
+                t.complaint_events.c.kind == "escalated",
+            )
+            .order_by(t.complaint_events.c.id)
+        )
         return [d["level"] for (d,) in rows]
 
 
@@ -63,14 +75,25 @@ def test_the_ladder_climbs_at_fractions_of_the_limit(services: Any, clock: Any) 
     assert [e.level.value for e in desk.escalate_due()] == ["SE", "CGM"]
     assert levels(services, row.id) == ["AE", "EE", "SE", "CGM"]
     with services.engine.connect() as conn:
-        sms = conn.execute(select(t.outbox.c.to_number, t.outbox.c.body).where(
-            t.outbox.c.kind == "escalation").order_by(t.outbox.c.id)).all()
-        audit = conn.execute(select(t.audit_log).where(
-            t.audit_log.c.action == "complaint.escalated")).all()
-        place = conn.execute(select(t.distribution_centres.c.division_id, t.divisions.c.circle_id)
-                             .join(t.divisions).where(t.distribution_centres.c.id == row.dc_id)).one()
-    assert [n for n, _ in sms] == [f"94{place.division_id:08d}", f"95{place.division_id:08d}",
-                                   f"96{place.circle_id:08d}", sms[3][0]]
+        sms = conn.execute(
+            select(t.outbox.c.to_number, t.outbox.c.body)
+            .where(t.outbox.c.kind == "escalation")
+            .order_by(t.outbox.c.id)
+        ).all()
+        audit = conn.execute(
+            select(t.audit_log).where(t.audit_log.c.action == "complaint.escalated")
+        ).all()
+        place = conn.execute(
+            select(t.distribution_centres.c.division_id, t.divisions.c.circle_id)
+            .join(t.divisions)
+            .where(t.distribution_centres.c.id == row.dc_id)
+        ).one()
+    assert [n for n, _ in sms] == [
+        f"94{place.division_id:08d}",
+        f"95{place.division_id:08d}",
+        f"96{place.circle_id:08d}",
+        sms[3][0],
+    ]
     assert all(docket in body for _, body in sms) and "SoP time limit passed" in sms[1][1]
     assert len(audit) == 4
     [top] = desk.escalations(company="WZ")
@@ -83,15 +106,13 @@ def test_resolved_and_fault_linked_complaints_do_not_escalate(services: Any, clo
     linked = register(services, "9000000001", "2,1,1")  # under the demo fault
     assert row_of(services, linked).status == "linked"
     desk = complaint_desk(services)
-    desk.field_report(parse_docket(fixed), FieldAction.DONE, dc_id=None, actor="test")  # type: ignore[arg-type]
+    desk.field_report(valid(fixed), FieldAction.DONE, dc_id=None, actor="test")
     clock.advance(days=3)
     assert desk.escalate_due() == []
     assert desk.escalations() == []
 
 
-def test_restoring_a_fault_resolves_its_linked_complaints_once(
-    services: Any, clock: Any
-) -> None:
+def test_restoring_a_fault_resolves_its_linked_complaints_once(services: Any, clock: Any) -> None:
     docket = register(services, "9000000001", "2,1,1")
     row = row_of(services, docket)
     with services.engine.connect() as conn:
@@ -134,15 +155,20 @@ def test_sop_report_counts_breaches_with_and_without_force_majeure(
     late = register(services, "9000000002", "2,1,1")
     storm = register(services, "9000000002", "2,1,1")
     with services.engine.begin() as conn:
-        conn.execute(update(t.complaints).where(t.complaints.c.docket == storm)
-                     .values(force_majeure=True))
+        conn.execute(
+            update(t.complaints).where(t.complaints.c.docket == storm).values(force_majeure=True)
+        )
     clock.advance(hours=2)
-    desk.field_report(parse_docket(in_time), FieldAction.DONE, dc_id=None, actor="t")  # type: ignore[arg-type]
+    desk.field_report(valid(in_time), FieldAction.DONE, dc_id=None, actor="t")
     clock.advance(hours=23)
-    desk.field_report(parse_docket(late), FieldAction.DONE, dc_id=None, actor="t")  # type: ignore[arg-type]
+    desk.field_report(valid(late), FieldAction.DONE, dc_id=None, actor="t")
     [company, circle, division, centre] = desk.sop_report(date(2026, 11, 27), date(2026, 11, 27))
     assert [r.level for r in (company, circle, division, centre)] == [
-        "company", "circle", "division", "centre"]
+        "company",
+        "circle",
+        "division",
+        "centre",
+    ]
     for row in (company, centre):
         assert (row.complaints, row.with_limit, row.resolved_within) == (3, 3, 1)
         assert (row.breaches, row.breaches_excl_force_majeure) == (2, 1)
@@ -153,7 +179,8 @@ def test_sop_report_counts_breaches_with_and_without_force_majeure(
     ctx = run_ivr.Context(services.settings)
     ctx._services = services
     args = cli_parser().parse_args(
-        ["report", "sop", "--from", "2026-11-27", "--to", "2026-11-27", "--csv", str(out)])
+        ["report", "sop", "--from", "2026-11-27", "--to", "2026-11-27", "--csv", str(out)]
+    )
     assert args.func(args, ctx) == 0
     printed = capsys.readouterr().out
     assert "SoP compliance, complaints registered 2026-11-27 to 2026-11-27" in printed
@@ -170,8 +197,12 @@ def test_cli_escalate_and_feedback_due(services: Any, clock: Any, capsys: Any) -
     args = cli_parser().parse_args(["complaints", "escalate"])
     assert args.func(args, ctx) == 0
     assert f"{docket}: AE notified" in capsys.readouterr().out
-    complaint_desk(services).field_report(parse_docket(docket), FieldAction.DONE,  # type: ignore[arg-type]
-                                          dc_id=None, actor="t")
+    complaint_desk(services).field_report(
+        valid(docket),
+        FieldAction.DONE,
+        dc_id=None,
+        actor="t",
+    )
     args = cli_parser().parse_args(["feedback", "due", "--place"])
     assert args.func(args, ctx) == 0
     printed = capsys.readouterr().out

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from complaints.docket import parse_docket
-from services.complaint_desk import complaint_desk
+from complaints.docket import ValidDocket, parse_docket
+from services.complaint_desk import ComplaintDesk, complaint_desk
 from services.complaint_dialling import DueCall
 from services.complaint_lifecycle import FieldAction
 from services.terminal_phone import run_call
@@ -44,10 +44,17 @@ class FakeDialler:
         return self.accept
 
 
+def valid(text: str) -> ValidDocket:
+    docket = parse_docket(text)
+    assert isinstance(docket, ValidDocket), text
+    return docket
+
+
 def resolved_complaint(services: Any, caller: str = "9000000002") -> Any:
-    line = run_call(services, caller=caller, keys=["2", "1", "1"], out=io.StringIO(),
-                    read_line=lambda: None)
-    docket = parse_docket(line.split()[-1])
+    line = run_call(
+        services, caller=caller, keys=["2", "1", "1"], out=io.StringIO(), read_line=lambda: None
+    )
+    docket = valid(line.split()[-1])
     desk = complaint_desk(services)
     result = desk.field_report(docket, FieldAction.DONE, dc_id=None, actor="test")
     assert result.status == "resolved"
@@ -56,29 +63,40 @@ def resolved_complaint(services: Any, caller: str = "9000000002") -> Any:
 
 def feedback(services: Any, *, docket_text: str) -> Any:
     with services.engine.connect() as conn:
-        return conn.execute(select(t.feedback_calls).join(
-            t.complaints, t.complaints.c.id == t.feedback_calls.c.complaint_id)
-            .where(t.complaints.c.docket == docket_text)).one()
+        return conn.execute(
+            select(t.feedback_calls)
+            .join(t.complaints, t.complaints.c.id == t.feedback_calls.c.complaint_id)
+            .where(t.complaints.c.docket == docket_text)
+        ).one()
 
 
 def reload(services: Any, feedback_id: int) -> Any:
     with services.engine.connect() as conn:
-        return conn.execute(select(t.feedback_calls).where(
-            t.feedback_calls.c.id == feedback_id)).one()
+        return conn.execute(
+            select(t.feedback_calls).where(t.feedback_calls.c.id == feedback_id)
+        ).one()
 
 
 def status_of(services: Any, complaint_id: int) -> str:
     with services.engine.connect() as conn:
-        return str(conn.execute(select(t.complaints.c.status).where(
-            t.complaints.c.id == complaint_id)).scalar())
+        return str(
+            conn.execute(
+                select(t.complaints.c.status).where(t.complaints.c.id == complaint_id)
+            ).scalar()
+        )
 
 
-def with_dialler(services: Any, dialler: FakeDialler | None, **config: Any) -> Any:
-    desk = complaint_desk(services)
-    desk._dialler = lambda: dialler
-    if config:
-        desk.config = replace(desk.config, **config)
-    return desk
+def with_dialler(services: Any, dialler: FakeDialler | None, **config: Any) -> ComplaintDesk:
+    """A desk like the service's, with a fake dialler port (and config overrides)."""
+    base = complaint_desk(services)
+    return ComplaintDesk(
+        services.engine,
+        replace(base.config, **config),
+        services.clock,
+        dialler=lambda: dialler,
+        records=services.records,
+        network=services.network,
+    )
 
 
 def test_first_call_waits_the_configured_delay_within_calling_hours(
@@ -161,14 +179,14 @@ def test_without_a_dialler_calls_stay_in_the_operators_list(services: Any, clock
     assert status_of(services, row.complaint_id) == "closed"
 
 
-def test_operator_who_cannot_reach_the_consumer_leaves_a_retry(
-    services: Any, clock: Any
-) -> None:
+def test_operator_who_cannot_reach_the_consumer_leaves_a_retry(services: Any, clock: Any) -> None:
     row = resolved_complaint(services)
     desk = with_dialler(services, None)
     clock.advance(minutes=40)
     assert desk.record_feedback(row.id, "unreached", operator_id="wz-op02") == {
-        "status": "scheduled", "recorded": True}
+        "status": "scheduled",
+        "recorded": True,
+    }
     after = reload(services, row.id)
     assert after.attempts == 1 and after.operator_id == "wz-op02"
 
@@ -199,8 +217,11 @@ def test_nobody_keys_anything_the_question_is_asked_twice_then_no_answer(
     assert (answered.status, answered.outcome) == ("answered", "no_answer")
     assert status_of(services, row.complaint_id) == "resolved"
     # Twilio's status report after the call changes nothing
-    signed(client, f"{BASE}/twilio/feedback/status?feedback={row.id}",
-           {**call, "CallStatus": "completed"})
+    signed(
+        client,
+        f"{BASE}/twilio/feedback/status?feedback={row.id}",
+        {**call, "CallStatus": "completed"},
+    )
     assert reload(services, row.id).outcome == "no_answer"
 
 
@@ -222,3 +243,19 @@ def test_unsigned_feedback_requests_are_refused(services: Any) -> None:
     client = create_app(services).test_client()
     reply = client.post("/twilio/feedback?feedback=1", data={"CallSid": "CA-x"})
     assert reply.status_code == 403
+
+
+def test_a_call_with_no_status_report_is_recovered_as_unanswered(
+    services: Any, clock: Any
+) -> None:
+    row = resolved_complaint(services)
+    desk = with_dialler(services, FakeDialler(), pace_s=0)
+    clock.advance(minutes=30)
+    assert desk.place_due_feedback().placed == 1
+    clock.advance(minutes=29)
+    desk.place_due_feedback()
+    assert reload(services, row.id).status == "dialling"  # still possibly ringing
+    clock.advance(minutes=2)
+    desk.place_due_feedback()
+    lost = reload(services, row.id)
+    assert (lost.status, lost.attempts) == ("scheduled", 1)

@@ -38,8 +38,13 @@ FIELD_TEAM = "+919100000002"  # the field team of demo consumer 1000000002's cen
 
 @pytest.fixture
 def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
-    return {**settings_env, "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE,
-            "TWILIO_CALLER_ID": "+911912000000", "HELPLINE_SECRET_KEY": "k" * 40}
+    return {
+        **settings_env,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": BASE,
+        "TWILIO_CALLER_ID": "+911912000000",
+        "HELPLINE_SECRET_KEY": "k" * 40,
+    }
 
 
 @dataclass
@@ -51,9 +56,17 @@ class RecordingTransport(HttpClient):
     def __post_init__(self) -> None:
         super().__init__(logging.getLogger("twilio-recording"), is_async=False)
 
-    def request(self, method: str, uri: str, params: Any = None, data: Any = None,
-                headers: Any = None, auth: Any = None, timeout: Any = None,
-                allow_redirects: bool = False) -> TwilioResponse:
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
         self.sent.append((method, uri, dict(data or {})))
         body = {"sid": "CA" + "9" * 32, "status": "queued", "to": (data or {}).get("To")}
         return TwilioResponse(201, json.dumps(body))
@@ -87,16 +100,18 @@ def sms(client: FlaskClient, body: str, sender: str) -> list[str]:
 
 
 def register(services: Any, caller: str = "9000000002", keys: str = "2,1,1") -> str:
-    line = run_call(services, caller=caller, keys=keys.split(","), out=io.StringIO(),
-                    read_line=lambda: None)
+    line = run_call(
+        services, caller=caller, keys=keys.split(","), out=io.StringIO(), read_line=lambda: None
+    )
     assert line.startswith("OUTCOME: docket"), line
     return line.split()[-1]
 
 
 def outbox(services: Any, to: str) -> list[Any]:
     with services.engine.connect() as conn:
-        return conn.execute(select(t.outbox).where(t.outbox.c.to_number == to)
-                            .order_by(t.outbox.c.id)).all()
+        return conn.execute(
+            select(t.outbox).where(t.outbox.c.to_number == to).order_by(t.outbox.c.id)
+        ).all()
 
 
 def complaint_row(services: Any, docket: str) -> Any:
@@ -106,20 +121,24 @@ def complaint_row(services: Any, docket: str) -> Any:
 
 def events(services: Any, complaint_id: int) -> list[Any]:
     with services.engine.connect() as conn:
-        return conn.execute(select(t.complaint_events).where(
-            t.complaint_events.c.complaint_id == complaint_id)
-            .order_by(t.complaint_events.c.id)).all()
+        return conn.execute(
+            select(t.complaint_events)
+            .where(t.complaint_events.c.complaint_id == complaint_id)
+            .order_by(t.complaint_events.c.id)
+        ).all()
 
 
 def feedback_rows(services: Any, complaint_id: int) -> list[Any]:
     with services.engine.connect() as conn:
-        return conn.execute(select(t.feedback_calls).where(
-            t.feedback_calls.c.complaint_id == complaint_id)).all()
+        return conn.execute(
+            select(t.feedback_calls).where(t.feedback_calls.c.complaint_id == complaint_id)
+        ).all()
 
 
 def voice(client: FlaskClient, url: str, sid: str, **extra: str) -> ET.Element:
-    reply = signed_post(client, url, {"CallSid": sid, "To": "+919000000002",
-                                      "From": "+911912000000", **extra})
+    reply = signed_post(
+        client, url, {"CallSid": sid, "To": "+919000000002", "From": "+911912000000", **extra}
+    )
     assert reply.status_code == 200 and reply.mimetype == "text/xml"
     return ET.fromstring(reply.data)
 
@@ -174,8 +193,9 @@ def test_the_whole_loop_from_ivr_to_reopened_and_escalated(
     assert to_field == ["field_dispatch", "field_reopened"]
     with services.engine.connect() as conn:
         ae = conn.execute(select(t.outbox).where(t.outbox.c.kind == "escalation")).one()
-        contact = conn.execute(select(t.staff_contacts).where(
-            t.staff_contacts.c.mobile == ae.to_number)).one()
+        contact = conn.execute(
+            select(t.staff_contacts).where(t.staff_contacts.c.mobile == ae.to_number)
+        ).one()
     assert contact.level == "AE" and docket in ae.body
 
     # the carrier's end-of-call report afterwards changes nothing
@@ -190,8 +210,9 @@ def test_acceptance_done_from_the_demo_field_team_resolves_and_queues_feedback(
     assert sms(client, f"DONE {docket} fuse replaced", FIELD_TEAM)[0].endswith("Thank you.")
     row = complaint_row(services, docket)
     with services.engine.connect() as conn:
-        ivrs = conn.execute(select(t.consumers.c.ivrs).where(
-            t.consumers.c.id == row.consumer_id)).scalar()
+        ivrs = conn.execute(
+            select(t.consumers.c.ivrs).where(t.consumers.c.id == row.consumer_id)
+        ).scalar()
     assert ivrs == "1000000002" and row.status == "resolved"
     assert [f.status for f in feedback_rows(services, row.id)] == ["scheduled"]
 
@@ -201,11 +222,14 @@ def test_done_twice_is_answered_clearly_and_counted_once(
 ) -> None:
     docket = register(services)
     assert sms(client, f"ACK {docket}", FIELD_TEAM) == [
-        f"Complaint {docket} acknowledged. Send DONE {docket} <remarks> when fixed."]
+        f"Complaint {docket} acknowledged. Send DONE {docket} <remarks> when fixed."
+    ]
     sms(client, f"DONE {docket} fuse replaced", FIELD_TEAM)
     again = sms(client, f"done {docket[:2]} {docket[2:8]} {docket[8:]} again", FIELD_TEAM)
     assert again == [f"Complaint {docket} is already resolved; nothing was changed."]
-    assert sms(client, f"ACK {docket}", FIELD_TEAM)[0].endswith("already resolved; nothing was changed.")
+    assert sms(client, f"ACK {docket}", FIELD_TEAM)[0].endswith(
+        "already resolved; nothing was changed."
+    )
     row = complaint_row(services, docket)
     assert [e.kind for e in events(services, row.id)] == ["registered", "acknowledged", "resolved"]
     assert len(feedback_rows(services, row.id)) == 1
@@ -227,21 +251,24 @@ def test_malformed_and_mistyped_messages_get_the_right_form(
 ) -> None:
     docket = register(services)
     assert sms(client, "DONE", FIELD_TEAM) == [
-        "Message not understood: DONE needs a docket number: DONE <docket> <remarks>"]
+        "Message not understood: DONE needs a docket number: DONE <docket> <remarks>"
+    ]
     assert sms(client, "FIXED it", FIELD_TEAM) == [
-        "Message not understood: send ACK <docket> or DONE <docket> <remarks>"]
+        "Message not understood: send ACK <docket> or DONE <docket> <remarks>"
+    ]
     wrong = docket[:-1] + str((int(docket[-1]) + 1) % 10)
     assert sms(client, f"DONE {wrong} fixed", FIELD_TEAM) == [
         f"{wrong} is not a valid complaint number (a digit is wrong). "
-        "The form is: DONE <docket> <remarks>"]
+        "The form is: DONE <docket> <remarks>"
+    ]
     assert complaint_row(services, docket).status == "open"
 
 
 def test_docket_of_another_centre_is_refused(services: Any, client: FlaskClient) -> None:
     docket = register(services)  # a West complaint; 9100000001 is a Central centre's team
     assert sms(client, f"DONE {docket} fixed", "+919100000001") == [
-        f"Complaint {docket} belongs to another distribution centre; "
-        "your message was not accepted."]
+        f"Complaint {docket} belongs to another distribution centre; your message was not accepted."
+    ]
     assert complaint_row(services, docket).status == "open"
 
 
@@ -272,7 +299,11 @@ def test_field_page_from_the_signed_link(services: Any, client: FlaskClient) -> 
     assert "already resolved" in again.text
     assert len(feedback_rows(services, row.id)) == 1
     with services.engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(t.complaint_events).where(
-            t.complaint_events.c.complaint_id == row.id,
-            t.complaint_events.c.kind == "resolved")).scalar()
+        count = conn.execute(
+            select(func.count())
+            .select_from(t.complaint_events)
+            .where(
+                t.complaint_events.c.complaint_id == row.id, t.complaint_events.c.kind == "resolved"
+            )
+        ).scalar()
     assert count == 1

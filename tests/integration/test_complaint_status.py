@@ -74,8 +74,9 @@ def test_keyed_unknown_docket_is_not_found(services: Any) -> None:
 def test_resolved_complaint_has_no_due_time(services: Any) -> None:
     docket = register(services)
     with services.engine.begin() as conn:
-        conn.execute(t.complaints.update().where(t.complaints.c.docket == docket)
-                     .values(status="resolved"))
+        conn.execute(
+            t.complaints.update().where(t.complaints.c.docket == docket).values(status="resolved")
+        )
     said = ivr(call(services, "9000000002", ["2", "1", "7"]))
     assert f"{spoken(docket)}: resolved." in said and "We aim to resolve" not in said
 
@@ -86,20 +87,24 @@ def rural_transformer(services: Any) -> Any:
             select(t.transformers, t.distribution_centres.c.field_mobile)
             .join(t.distribution_centres, t.transformers.c.dc_id == t.distribution_centres.c.id)
             .where(t.distribution_centres.c.area == "rural")
-            .order_by(t.transformers.c.id.desc()).limit(1)).one()
+            .order_by(t.transformers.c.id.desc())
+            .limit(1)
+        ).one()
 
 
 def test_a_transformer_reported_by_its_code_goes_to_its_centre(services: Any) -> None:
     dtr = rural_transformer(services)
     desk = complaint_desk(services)
-    done = desk.register_by_transformer(dtr.code, channel="console", notify_mobile="9812345678",
-                                        language="en")
+    done = desk.register_by_transformer(
+        dtr.code, channel="console", notify_mobile="9812345678", language="en"
+    )
     assert done is not None and done["kind"] == "transformer"
     assert done["limit_minutes"] == 72 * 60  # the rural transformer limit
     with services.engine.connect() as conn:
         row = conn.execute(select(t.complaints).where(t.complaints.c.id == done["id"])).one()
-        dispatch = conn.execute(select(t.outbox).where(
-            t.outbox.c.request_key == f"dispatch:{done['docket']}")).one()
+        dispatch = conn.execute(
+            select(t.outbox).where(t.outbox.c.request_key == f"dispatch:{done['docket']}")
+        ).one()
     assert row.dc_id == dtr.dc_id and row.consumer_id is None
     assert dispatch.to_number == dtr.field_mobile and dtr.code in dispatch.body
     assert desk.register_by_transformer("0000000000", channel="console") is None

@@ -17,11 +17,25 @@ import pytest
 from services.users import SqlUsers, UserRole
 from webhooks.app import create_app
 
-SAMPLE_ARGS = {"call_id": "no-such-call", "consumer_id": "1", "name": "CZ-hi",
-               "operator_id": "cz-op01", "fault_id": "1", "action": "etr",
-               "filename": "console.css", "docket": "CZ0"}
-OPEN_PREFIXES = ("/healthz", "/metrics", "/twilio/", "/static/", "/console/static/",
-                 "/console/login")
+SAMPLE_ARGS = {
+    "call_id": "no-such-call",
+    "consumer_id": "1",
+    "name": "CZ-hi",
+    "operator_id": "cz-op01",
+    "fault_id": "1",
+    "action": "etr",
+    "filename": "console.css",
+    "docket": "CZ0",
+    "feedback_id": "1",
+}
+OPEN_PREFIXES = (
+    "/healthz",
+    "/metrics",
+    "/twilio/",
+    "/static/",
+    "/console/static/",
+    "/console/login",
+)
 
 
 @pytest.fixture
@@ -29,8 +43,7 @@ def app(services: Any) -> Any:
     services.extras["routing"].sync_operators()
     app = create_app(services)
     app.config["CONSOLE_STREAM_S"] = 0.3
-    SqlUsers(services.engine).add("super1", "super1-demo", UserRole.SUPERVISOR,
-                                  datetime.now(UTC))
+    SqlUsers(services.engine).add("super1", "super1-demo", UserRole.SUPERVISOR, datetime.now(UTC))
     return app
 
 
@@ -38,17 +51,24 @@ def log_in(client: Any, username: str, password: str) -> Any:
     client.get("/console/login")
     with client.session_transaction() as session:
         token = session["csrf"]
-    return client.post("/console/login", data={"username": username, "password": password,
-                                               "csrf_token": token})
+    return client.post(
+        "/console/login", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 def url_of(rule: Any) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS.get(m.group(1), "x1"), rule.rule)
+    return re.sub(
+        r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS.get(m.group(1), "x1"), rule.rule
+    )
 
 
 def console_rules(app: Any) -> list[Any]:
-    return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("console_")
-            and r.endpoint not in ("console_static.static", "console_auth.login", "console_root")]
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("console_")
+        and r.endpoint not in ("console_static.static", "console_auth.login", "console_root")
+    ]
 
 
 def test_every_console_page_redirects_to_login_without_a_session(app: Any) -> None:
@@ -60,8 +80,9 @@ def test_every_console_page_redirects_to_login_without_a_session(app: Any) -> No
             response = client.open(url_of(rule), method=method)
             assert response.status_code == 302, (rule.rule, method, response.status_code)
             assert response.headers["Location"].startswith("/console/login"), rule.rule
-            scripted = client.open(url_of(rule), method=method,
-                                   headers={"X-Requested-With": "fetch"})
+            scripted = client.open(
+                url_of(rule), method=method, headers={"X-Requested-With": "fetch"}
+            )
             assert scripted.status_code == 401, (rule.rule, method)
 
 
@@ -86,13 +107,17 @@ def test_no_other_route_is_open_by_accident(app: Any) -> None:
             assert client.get(path).status_code != 200, rule.rule
 
 
-@pytest.mark.parametrize("username,password,role", [
-    ("operator1", "operator1-demo", UserRole.OPERATOR),
-    ("super1", "super1-demo", UserRole.SUPERVISOR),
-    ("admin", "admin-demo", UserRole.ADMIN),
-])
-def test_each_role_opens_exactly_its_pages(app: Any, username: str, password: str,
-                                           role: UserRole) -> None:
+@pytest.mark.parametrize(
+    "username,password,role",
+    [
+        ("operator1", "operator1-demo", UserRole.OPERATOR),
+        ("super1", "super1-demo", UserRole.SUPERVISOR),
+        ("admin", "admin-demo", UserRole.ADMIN),
+    ],
+)
+def test_each_role_opens_exactly_its_pages(
+    app: Any, username: str, password: str, role: UserRole
+) -> None:
     client = app.test_client()
     assert log_in(client, username, password).status_code == 302
     checked = 0
@@ -113,9 +138,16 @@ def test_each_role_opens_exactly_its_pages(app: Any, username: str, password: st
 def test_operator_is_refused_admin_pages(app: Any) -> None:
     client = app.test_client()
     log_in(client, "operator1", "operator1-demo")
-    for path in ("/console/admin/", "/console/admin/queues", "/console/admin/queues/CZ-hi",
-                 "/console/admin/operators", "/console/admin/users", "/console/admin/storm",
-                 "/console/admin/sop", "/console/admin/faults"):
+    for path in (
+        "/console/admin/",
+        "/console/admin/queues",
+        "/console/admin/queues/CZ-hi",
+        "/console/admin/operators",
+        "/console/admin/users",
+        "/console/admin/storm",
+        "/console/admin/sop",
+        "/console/admin/faults",
+    ):
         assert client.get(path).status_code == 403, path
 
 
@@ -134,8 +166,10 @@ def test_a_post_without_the_csrf_token_is_refused(app: Any) -> None:
     assert refused.status_code == 400
     live = app.config["SERVICES"].extras["routing"].live_view()
     assert live["operators"]["cz-op01"]["state"] == "offline"
-    bad_login = app.test_client().post("/console/login", data={
-        "username": "admin", "password": "admin-demo", "csrf_token": "forged"})
+    bad_login = app.test_client().post(
+        "/console/login",
+        data={"username": "admin", "password": "admin-demo", "csrf_token": "forged"},
+    )
     assert bad_login.status_code == 400
 
 
@@ -150,9 +184,11 @@ def test_wrong_passwords_lock_the_username_with_a_clear_message(app: Any) -> Non
     other.get("/console/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     with other.session_transaction() as session:
         token = session["csrf"]
-    again = other.post("/console/login", data={"username": "admin", "password": "admin-demo",
-                                               "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    again = other.post(
+        "/console/login",
+        data={"username": "admin", "password": "admin-demo", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert again.status_code == 429
     assert log_in(app.test_client(), "operator1", "operator1-demo").status_code == 302
 
@@ -167,8 +203,10 @@ def test_session_cookie_flags_and_safe_redirects(app: Any) -> None:
     client2.get("/console/login")
     with client2.session_transaction() as session:
         token = session["csrf"]
-    away = client2.post("/console/login?next=//evil.example/x", data={
-        "username": "admin", "password": "admin-demo", "csrf_token": token})
+    away = client2.post(
+        "/console/login?next=//evil.example/x",
+        data={"username": "admin", "password": "admin-demo", "csrf_token": token},
+    )
     assert away.headers["Location"] == "/console/"
     assert client2.post("/console/logout", data={"csrf_token": _csrf(client2)}).status_code == 302
     assert client2.get("/console/desk").status_code == 302
@@ -177,3 +215,18 @@ def test_session_cookie_flags_and_safe_redirects(app: Any) -> None:
 def _csrf(client: Any) -> str:
     with client.session_transaction() as session:
         return str(session["csrf"])
+
+
+def test_cookies_are_secure_behind_https_and_disabled_logins_are_refused(services: Any) -> None:
+    import dataclasses
+
+    services.settings = dataclasses.replace(
+        services.settings, public_base_url="https://1912.example.in"
+    )
+    app = create_app(services)
+    client = app.test_client()
+    response = log_in(client, "operator1", "operator1-demo")
+    assert "Secure" in response.headers["Set-Cookie"]
+    SqlUsers(services.engine).set_active("operator1", False)
+    assert client.get("/console/desk").status_code == 302  # the live session ends too
+    assert log_in(app.test_client(), "operator1", "operator1-demo").status_code == 401

@@ -27,8 +27,10 @@ def viewer(app: Any) -> Any:
     client.get("/console/login")
     with client.session_transaction() as session:
         token = session["csrf"]
-    client.post("/console/login", data={"username": "operator1", "password": "operator1-demo",
-                                        "csrf_token": token})
+    client.post(
+        "/console/login",
+        data={"username": "operator1", "password": "operator1-demo", "csrf_token": token},
+    )
     return client
 
 
@@ -76,8 +78,7 @@ def test_wallboard_page_and_stream_show_a_new_waiting_caller(app: Any, services:
     assert 'id="company-CZ"' in page and "<svg" in page and 'data-waiting="CZ-hi">0<' in page
     services.extras["routing"].join("call-wall", "CZ-hi", 0)
     stream = client.get("/console/wallboard/events?company=CZ").get_data(as_text=True)
-    first = json.loads(next(line[6:] for line in stream.splitlines()
-                            if line.startswith("data: ")))
+    first = json.loads(next(line[6:] for line in stream.splitlines() if line.startswith("data: ")))
     assert 'data-waiting="CZ-hi">1<' in first["html"] and 'id="company-WZ"' not in first["html"]
 
 
@@ -92,17 +93,23 @@ def test_metrics_read_live_state_on_scrape(app: Any, services: Any) -> None:
     assert found[("helpline_operators", (("company", "EZ"), ("state", "ready")))] == 1
     assert found[("helpline_active_faults", (("company", "CZ"),))] == 1
     assert found[("helpline_up", (("component", "redis"),))] == 1
-    assert ("helpline_queue_calls_today", (("company", "WZ"), ("queue", "WZ-hazard"),
-                                           ("result", "offered"))) in found
-    latency = ("helpline_http_request_duration_seconds_count",
-               (("area", "healthz"), ("method", "GET")))
+    assert (
+        "helpline_queue_calls_today",
+        (("company", "WZ"), ("queue", "WZ-hazard"), ("result", "offered")),
+    ) in found
+    latency = (
+        "helpline_http_request_duration_seconds_count",
+        (("area", "healthz"), ("method", "GET")),
+    )
     assert found[latency] >= 1
 
 
 def test_chart_draws_bars_and_the_service_level_line() -> None:
-    points = [{"answered": 4, "abandoned": 1, "service_level": 0.8},
-              {"answered": 0, "abandoned": 0, "service_level": None},
-              {"answered": 2, "abandoned": 2, "service_level": 0.5}]
+    points = [
+        {"answered": 4, "abandoned": 1, "service_level": 0.8},
+        {"answered": 0, "abandoned": 0, "service_level": None},
+        {"answered": 2, "abandoned": 2, "service_level": 0.5},
+    ]
     svg = str(interval_chart(points, ["19:00", "19:15", "19:30"], title="CZ <test>"))
     assert svg.count('class="answered"') == 3 and "CZ &lt;test&gt;" in svg
     assert svg.count("<circle") == 2 and "<polyline" in svg

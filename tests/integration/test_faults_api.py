@@ -66,11 +66,11 @@ def test_report_opens_a_fault_with_consumers_counted_from_the_network(
     fault = answer.get_json()["fault"]
     assert fault["asset_code"] == feeder and fault["company"] == "WZ"
     with services.engine.connect() as conn:
+        supply = t.consumers.join(
+            t.transformers, t.consumers.c.transformer_id == t.transformers.c.id
+        ).join(t.feeders, t.transformers.c.feeder_id == t.feeders.c.id)
         expected = conn.execute(
-            select(func.count()).select_from(
-                t.consumers.join(t.transformers, t.consumers.c.transformer_id == t.transformers.c.id)
-                .join(t.feeders, t.transformers.c.feeder_id == t.feeders.c.id)
-            ).where(t.feeders.c.code == feeder)
+            select(func.count()).select_from(supply).where(t.feeders.c.code == feeder)
         ).scalar_one()
         history = conn.execute(select(t.fault_etr_history).where(
             t.fault_etr_history.c.fault_id == fault["id"])).all()  # fmt: skip
@@ -171,7 +171,8 @@ def test_etr_in_the_past_is_refused_and_nothing_changes(api: Any, services: Any)
     assert snapshot(services) == before
     # the same message id, corrected, is accepted: a refusal is not remembered
     fixed = report(feeder, etr=iso_in(services, hours=2))
-    assert api.post("/api/faults", json=fixed, headers=token(services, Role.FEED)).status_code == 201
+    accepted = api.post("/api/faults", json=fixed, headers=token(services, Role.FEED))
+    assert accepted.status_code == 201
 
 
 def test_restore_of_an_unknown_fault_is_a_conflict(api: Any, services: Any) -> None:
@@ -197,3 +198,49 @@ def test_tokens_and_roles(api: Any, services: Any) -> None:
     assert not_json.status_code == 400
     assert api.post("/api/faults", json=payload, headers=token(services, Role.SUPERVISOR)
                     ).status_code == 201  # fmt: skip
+
+
+def test_restore_cancels_the_waiting_callbacks_under_the_fault(api: Any, services: Any) -> None:
+    feeder, feed = demo_feeder(services), token(services, Role.FEED)
+    fault = api.post("/api/faults", json=report(feeder), headers=feed).get_json()["fault"]
+    live = services.extras["routing"].live
+    now = services.clock().timestamp()
+    waiting = (("c1", "1000000002", str(fault["id"])), ("c2", "1000000002x", None))
+    for call_id, ivrs, fault_id in waiting:
+        live.enqueue(call_id, "WZ-hi", 0, now)
+        live.request_callback(call_id, consumer_id=ivrs, phone="+919000000002", now=now,
+                              fault_id=fault_id, language="en")  # fmt: skip
+    restore = {"message_id": "feed-r", "action": "restore", "asset_code": feeder}
+    body = api.post("/api/faults", json=restore, headers=feed).get_json()
+    assert body["callbacks_cancelled"] == 1
+    assert live.pending_callback("1000000002") is None
+    assert live.pending_callback("1000000002x") is not None  # not under this fault
+    with services.engine.connect() as conn:
+        [sms] = conn.execute(select(t.outbox).where(t.outbox.c.kind == "callback_cancelled")).all()
+    assert sms.to_number == "+919000000002" and feeder in sms.body and "call back" in sms.body
+
+
+def _lifecycle_present() -> bool:
+    try:
+        from services.complaint_lifecycle import resolve_linked_to_fault  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _lifecycle_present(),
+                    reason="services.complaint_lifecycle.resolve_linked_to_fault not available")
+def test_restore_resolves_the_complaints_linked_to_the_fault(api: Any, services: Any) -> None:
+    out = io.StringIO()
+    run_call(services, caller="9000000001", keys=["2", "1", "1"], out=out, read_line=lambda: None)
+    with services.engine.connect() as conn:
+        complaint = conn.execute(select(t.complaints)).one()
+    assert complaint.fault_id is not None, out.getvalue()
+    feeder = str(services.network.consumer_by_ivrs("1000000001")["feeder_code"])
+    restore = {"message_id": "demo-restore", "action": "restore", "asset_code": feeder}
+    body = api.post("/api/faults", json=restore, headers=token(services, Role.FEED)).get_json()
+    assert body["outcome"] == "restored" and body["complaints_resolved"] == [complaint.id]
+    with services.engine.connect() as conn:
+        status = conn.execute(select(t.complaints.c.status).where(
+            t.complaints.c.id == complaint.id)).scalar_one()  # fmt: skip
+    assert status not in ("open", "acknowledged")
