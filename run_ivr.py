@@ -287,23 +287,20 @@ def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
-    settings = ctx.settings
+def start_background(services: Any, stop: Any) -> Any:
+    """Everything but HTTP: SMS outbox, FastAGI (+ AMI when configured), the ACD round, the
+    storm controller, escalation passes and feedback calls. Returns the Asterisk front-ends
+    (to stop them)."""
     import threading
 
-    from werkzeug.serving import run_simple
+    from dialplans.cli import BackgroundFrontEnds
+    from services.complaint_desk import start_background_loops
 
-    from webhooks.app import create_app
-
-    services = ctx.services()
-    app = create_app(services)
-    stop = threading.Event()
+    settings = services.settings
     worker = outbox_worker(services)
     if worker is not None:
         threading.Thread(target=worker.run_forever, args=(services.clock, stop),
                          name="sms-outbox", daemon=True).start()
-    from dialplans.cli import BackgroundFrontEnds  # FastAGI (and AMI when configured)
-
     asterisk = BackgroundFrontEnds(settings, services).start()
     routing = services.extras["routing"]
     if settings.ami_enabled:
@@ -317,15 +314,49 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     threading.Thread(target=routing.run_forever, args=(stop,), name="acd", daemon=True).start()
     threading.Thread(target=services.extras["storm"].run_forever, args=(stop,), name="storm",
                      daemon=True).start()
-    from services.complaint_desk import start_background_loops
-
     start_background_loops(services, stop)  # escalation passes, feedback calls
+    return asterisk
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    import threading
+
+    from werkzeug.serving import run_simple
+
+    from webhooks.app import create_app
+
+    settings = ctx.settings
+    services = ctx.services()
+    app = create_app(services)
+    stop = threading.Event()
+    asterisk = start_background(services, stop)
     log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     try:
         run_simple(settings.http_host, settings.http_port, app, threaded=True,
                    use_reloader=False)
     finally:
         stop.set()
+        asterisk.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
+    """The background loops without HTTP: run one beside gunicorn's web workers."""
+    import signal
+    import threading
+
+    from webhooks.app import create_app
+
+    services = ctx.services()
+    create_app(services)  # registers the front-ends' executors (Twilio dequeue) with routing
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    asterisk = start_background(services, stop)
+    log.info("background worker running (ACD, storm, SMS, complaints, FastAGI/AMI)")
+    try:
+        stop.wait()
+    finally:
         asterisk.stop()
     return 0
 
@@ -416,6 +447,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.set_defaults(func=cmd_serve)
 
+    worker = sub.add_parser("worker", help="the background loops without HTTP (beside gunicorn)")
+    worker.set_defaults(func=cmd_worker)
+
     outbox = sub.add_parser("outbox", help="send queued SMS through Twilio (beside gunicorn)")
     outbox.add_argument("--once", action="store_true", help="one round, then exit")
     outbox.add_argument("--interval", type=float, default=2.0, help="seconds between rounds")
@@ -427,7 +461,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    level = logging.INFO if args.command in ("serve", "outbox") else logging.WARNING
+    level = logging.INFO if args.command in ("serve", "worker", "agi", "outbox") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(os.environ)
