@@ -24,8 +24,13 @@ log = logging.getLogger("helpline1912")
 
 # Feature modules that add their own sub-commands: each has `add_commands(subparsers)`, and
 # its commands are called as `func(args, ctx)` with a `Context` (settings + service builder).
-COMMAND_MODULES: list[str] = ["dialplans.cli", "services.routing_cli", "console.cli",
-                             "services.complaint_cli", "services.storm_cli"]
+COMMAND_MODULES: list[str] = [
+    "dialplans.cli",
+    "services.routing_cli",
+    "console.cli",
+    "services.complaint_cli",
+    "services.storm_cli",
+]
 
 
 # --- building ------------------------------------------------------------------------------
@@ -62,8 +67,14 @@ def load_configuration(settings: Settings) -> dict[str, Any]:
         holidays = _holidays(complaints_cfg)
     except (IvrError, RoutingError, ComplaintError) as exc:
         raise ConfigError(str(exc)) from None
-    return {"catalogue": catalogue, "flows": flows, "queues": queues, "limits": limits,
-            "holidays": holidays, "complaints": complaints_cfg}
+    return {
+        "catalogue": catalogue,
+        "flows": flows,
+        "queues": queues,
+        "limits": limits,
+        "holidays": holidays,
+        "complaints": complaints_cfg,
+    }
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -88,7 +99,9 @@ def _holidays(cfg: dict[str, Any]) -> frozenset[date]:
         try:
             days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
         except ValueError:
-            raise ConfigError(f"complaints.toml: holidays.dates[{i}]: not a date: {value!r}") from None
+            raise ConfigError(
+                f"complaints.toml: holidays.dates[{i}]: not a date: {value!r}"
+            ) from None
     return frozenset(days)
 
 
@@ -108,24 +121,49 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     engine = make_engine(settings.database_url)
     client = connect_redis(settings.redis_url, settings.embedded_redis_path)
     network = SqlNetwork(engine)
-    complaints = SqlComplaints(engine, limits=cfg["limits"], holidays=cfg["holidays"],
-                               zone=settings.zone, sms_templates=settings.sms_templates,
-                               field_link=field_links(settings).url)
-    records = CallRecords(engine=engine, network=network, complaints=complaints,
-                          queues=cfg["queues"], sms_templates=settings.sms_templates,
-                          default_company=settings.default_company,
-                          payment_link=settings.payment_link, zone=settings.zone)
+    complaints = SqlComplaints(
+        engine,
+        limits=cfg["limits"],
+        holidays=cfg["holidays"],
+        zone=settings.zone,
+        sms_templates=settings.sms_templates,
+        field_link=field_links(settings).url,
+    )
+    records = CallRecords(
+        engine=engine,
+        network=network,
+        complaints=complaints,
+        queues=cfg["queues"],
+        sms_templates=settings.sms_templates,
+        default_company=settings.default_company,
+        payment_link=settings.payment_link,
+        zone=settings.zone,
+    )
     flow = cfg["flows"]["1912"]
     try:
         check_flow_handlers(flow, records)
     except Exception as exc:
         raise ConfigError(str(exc)) from None
     sessions = RedisCallSessions(client, ttl_s=settings.session_ttl_s)
-    calls = CallService(flow=flow, sessions=sessions, records=records, clock=clock,
-                        default_language=flow.default_language)
-    services = Services(settings=settings, engine=engine, redis=client, flows=cfg["flows"],
-                        catalogue=cfg["catalogue"], queues=cfg["queues"], network=network,
-                        records=records, calls=calls, clock=clock)
+    calls = CallService(
+        flow=flow,
+        sessions=sessions,
+        records=records,
+        clock=clock,
+        default_language=flow.default_language,
+    )
+    services = Services(
+        settings=settings,
+        engine=engine,
+        redis=client,
+        flows=cfg["flows"],
+        catalogue=cfg["catalogue"],
+        queues=cfg["queues"],
+        network=network,
+        records=records,
+        calls=calls,
+        clock=clock,
+    )
     services.extras["twilio_rest"] = twilio_rest_client(settings)
     _add_routing(services, cfg)
     _add_storm(services, cfg)
@@ -135,16 +173,16 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
 def _add_routing(services: Any, cfg: dict[str, Any]) -> None:
     """The live routing state (Redis) and the operator/ACD service over it."""
     from services.routing_service import RoutingService
+    from store.asterisk_live import AsteriskLiveQueues
     from store.live_routing import RedisLiveState
     from store.operators_sql import SqlOperators
-
-    from store.asterisk_live import AsteriskLiveQueues
 
     live = RedisLiveState(services.redis, cfg["queues"])
     services.extras["live_queue"] = live
     services.extras["asterisk_live_queues"] = AsteriskLiveQueues(live)
     services.extras["routing"] = RoutingService(
-        live=live, operators=SqlOperators(services.engine), clock=services.clock)
+        live=live, operators=SqlOperators(services.engine), clock=services.clock
+    )
 
 
 def _add_storm(services: Any, cfg: dict[str, Any]) -> None:
@@ -157,13 +195,14 @@ def _add_storm(services: Any, cfg: dict[str, Any]) -> None:
 def twilio_rest_client(settings: Settings, http_client: Any = None) -> Any:
     """The Twilio REST client, or None (logged) when the account credentials are not set."""
     if not settings.twilio_rest_enabled:
-        log.info("Twilio REST side disabled (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set): "
-                 "no SMS sending, no dequeue to operators; the voice webhooks still work")
+        log.info(
+            "Twilio REST side disabled (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set): "
+            "no SMS sending, no dequeue to operators; the voice webhooks still work"
+        )
         return None
     from twilio.rest import Client
 
-    return Client(settings.twilio_account_sid, settings.twilio_auth_token,
-                  http_client=http_client)
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
 
 
 def outbox_worker(services: Any) -> Any:
@@ -173,8 +212,10 @@ def outbox_worker(services: Any) -> Any:
     client = services.extras.get("twilio_rest")
     sender = services.settings.twilio_sms_from
     if client is None or not sender:
-        log.warning("SMS outbox worker not started: needs TWILIO_ACCOUNT_SID, "
-                    "TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM (or TWILIO_CALLER_ID)")
+        log.warning(
+            "SMS outbox worker not started: needs TWILIO_ACCOUNT_SID, "
+            "TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM (or TWILIO_CALLER_ID)"
+        )
         return None
     return OutboxWorker(services.engine, TwilioSms(client, from_number=sender))
 
@@ -227,30 +268,44 @@ def cmd_seed(args: argparse.Namespace, ctx: Context) -> int:
     engine = make_engine(settings.database_url)
     current, head = schema_status(engine)
     if current != head:
-        print("error: the database is not migrated; run `run_ivr.py db upgrade` first",
-              file=sys.stderr)
+        print(
+            "error: the database is not migrated; run `run_ivr.py db upgrade` first",
+            file=sys.stderr,
+        )
         return 1
     if not is_empty(engine):
         if args.if_empty:
             print("database already holds data; not seeding")
             return 0
-        print("error: the database already holds data; seed only fills an empty one",
-              file=sys.stderr)
+        print(
+            "error: the database already holds data; seed only fills an empty one", file=sys.stderr
+        )
         return 1
-    companies = {c.code: (c.name_en, c.name_hi, c.headquarters)
-                 for c in settings.companies.values()}
+    companies = {
+        c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()
+    }
     started = datetime.now(UTC)
-    report = seed(engine, consumers=args.consumers, seed=args.seed, now=utc_now(),
-                  companies=companies, progress=sys.stderr.isatty())
+    report = seed(
+        engine,
+        consumers=args.consumers,
+        seed=args.seed,
+        now=utc_now(),
+        companies=companies,
+        progress=sys.stderr.isatty(),
+    )
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    print(f"seeded {report.consumers} consumers, {report.feeders} feeders, "
-          f"{report.transformers} transformers, {report.centres} distribution centres, "
-          f"{report.operators} operators in {elapsed:.1f} s")
+    print(
+        f"seeded {report.consumers} consumers, {report.feeders} feeders, "
+        f"{report.transformers} transformers, {report.centres} distribution centres, "
+        f"{report.operators} operators in {elapsed:.1f} s"
+    )
     print("demo consumers: " + ", ".join(f"{k} ({v})" for k, v in report.demo.items()))
     if report.logins:
         print("console logins: " + ", ".join(f"{u} / {p}" for u, p in report.logins.items()))
-        print("WARNING: these demo passwords are public; change them before real use "
-              "(run_ivr.py users passwd NAME) or use this database for trying only")
+        print(
+            "WARNING: these demo passwords are public; change them before real use "
+            "(run_ivr.py users passwd NAME) or use this database for trying only"
+        )
     return 0
 
 
@@ -258,13 +313,14 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     cfg = load_configuration(settings)
     flows = ", ".join(f"{n} ({len(f.nodes)} nodes)" for n, f in cfg["flows"].items())
-    print(f"ok: flows {flows}; {len(cfg['catalogue'].texts)} prompts; "
-          f"{len(cfg['queues'].names)} queues")
+    print(
+        f"ok: flows {flows}; {len(cfg['catalogue'].texts)} prompts; "
+        f"{len(cfg['queues'].names)} queues"
+    )
     return 0
 
 
 def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
-    settings = ctx.settings
     from services.terminal_phone import run_call
     from store.db import DatabaseUnavailable, schema_status
 
@@ -275,15 +331,18 @@ def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if current != head:
-        print("error: the database is not migrated; run `make run` or `run_ivr.py db upgrade`",
-              file=sys.stderr)
+        print(
+            "error: the database is not migrated; run `make run` or `run_ivr.py db upgrade`",
+            file=sys.stderr,
+        )
         return 1
     keys = None if args.keys is None else args.keys.split(",")
     if args.lang:
         services.records.remember_language(_normalised(args.caller), args.lang, utc_now())
     speak = _espeak() if args.speak else None
-    run_call(services, caller=args.caller, keys=keys, out=sys.stdout,
-             read_line=_read_line, speak=speak)
+    run_call(
+        services, caller=args.caller, keys=keys, out=sys.stdout, read_line=_read_line, speak=speak
+    )
     return 0
 
 
@@ -299,8 +358,9 @@ def start_background(services: Any, stop: Any) -> Any:
     settings = services.settings
     worker = outbox_worker(services)
     if worker is not None:
-        threading.Thread(target=worker.run_forever, args=(services.clock, stop),
-                         name="sms-outbox", daemon=True).start()
+        threading.Thread(
+            target=worker.run_forever, args=(services.clock, stop), name="sms-outbox", daemon=True
+        ).start()
     asterisk = BackgroundFrontEnds(settings, services).start()
     routing = services.extras["routing"]
     if settings.ami_enabled:
@@ -312,8 +372,9 @@ def start_background(services: Any, stop: Any) -> Any:
     except Exception as exc:  # Redis down at start-up: the dispatcher retries; calls fall back
         log.error("could not load operators into the live state: %s", exc)
     threading.Thread(target=routing.run_forever, args=(stop,), name="acd", daemon=True).start()
-    threading.Thread(target=services.extras["storm"].run_forever, args=(stop,), name="storm",
-                     daemon=True).start()
+    threading.Thread(
+        target=services.extras["storm"].run_forever, args=(stop,), name="storm", daemon=True
+    ).start()
     start_background_loops(services, stop)  # escalation passes, feedback calls
     return asterisk
 
@@ -332,8 +393,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     asterisk = start_background(services, stop)
     log.info("HTTP on http://%s:%s", settings.http_host, settings.http_port)
     try:
-        run_simple(settings.http_host, settings.http_port, app, threaded=True,
-                   use_reloader=False)
+        run_simple(settings.http_host, settings.http_port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
         asterisk.stop()
@@ -367,8 +427,10 @@ def cmd_outbox(args: argparse.Namespace, ctx: Context) -> int:
     services = ctx.services()
     worker = outbox_worker(services)
     if worker is None:
-        print("error: the SMS outbox needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
-              "TWILIO_SMS_FROM", file=sys.stderr)
+        print(
+            "error: the SMS outbox needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM",
+            file=sys.stderr,
+        )
         return 1
     if args.once:
         report = worker.run_once(services.clock())
@@ -404,8 +466,10 @@ def _espeak() -> Callable[[str, str], None] | None:
 
     binary = shutil.which("espeak-ng")
     if binary is None:
-        print("note: espeak-ng is not installed (apt-get install espeak-ng); text only",
-              file=sys.stderr)
+        print(
+            "note: espeak-ng is not installed (apt-get install espeak-ng); text only",
+            file=sys.stderr,
+        )
         return None
 
     def speak(text: str, language: str) -> None:
@@ -461,7 +525,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    level = logging.INFO if args.command in ("serve", "worker", "agi", "outbox") else logging.WARNING
+    level = (
+        logging.INFO if args.command in ("serve", "worker", "agi", "outbox") else logging.WARNING
+    )
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(os.environ)

@@ -34,8 +34,12 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 def bench_seed(db: Path, consumers: int) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "HELPLINE_VAR_DIR": str(db.parent)}
-    subprocess.run([sys.executable, str(ROOT / "run_ivr.py"), "db", "upgrade"], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "run_ivr.py"), "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     code = (
         "import resource, subprocess, sys, time;"
         "t = time.perf_counter();"
@@ -44,12 +48,16 @@ def bench_seed(db: Path, consumers: int) -> dict[str, Any]:
         "dt = time.perf_counter() - t;"
         "print(r.returncode, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
-                         text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
     if out[0] != "0":
         raise RuntimeError("seed failed")
-    return {"consumers": consumers, "seed_wall_s": float(out[1]),
-            "seed_peak_mb": int(out[2]) / 1024}
+    return {
+        "consumers": consumers,
+        "seed_wall_s": float(out[1]),
+        "seed_peak_mb": int(out[2]) / 1024,
+    }
 
 
 def bench_lookup(db: Path, n: int) -> dict[str, Any]:
@@ -81,9 +89,14 @@ def bench_lookup(db: Path, n: int) -> dict[str, Any]:
             raw.append(time.perf_counter() - t0)
     engine.dispose()
     a, b = _percentiles(ours), _percentiles(raw)
-    return {"lookup_p50_ms": a["p50_ms"], "lookup_p99_ms": a["p99_ms"],
-            "raw_pk_p50_ms": b["p50_ms"], "raw_pk_p99_ms": b["p99_ms"],
-            "lookups": n, "consumers_in_db": len(ivrs)}
+    return {
+        "lookup_p50_ms": a["p50_ms"],
+        "lookup_p99_ms": a["p99_ms"],
+        "raw_pk_p50_ms": b["p50_ms"],
+        "raw_pk_p99_ms": b["p99_ms"],
+        "lookups": n,
+        "consumers_in_db": len(ivrs),
+    }
 
 
 def bench_engine(calls: int) -> dict[str, Any]:
@@ -94,20 +107,29 @@ def bench_engine(calls: int) -> dict[str, Any]:
 
     with (ROOT / "config/flows/1912.toml").open("rb") as fh:
         flow = load_flow(tomllib.load(fh), name="1912")
-    answers = {"connections_by_caller": [{"id": 1, "ending": "0002", "company": "WZ"}],
-               "active_fault": None, "complaint": {"docket": "WZ2611280000123"}}
+    answers = {
+        "connections_by_caller": [{"id": 1, "ending": "0002", "company": "WZ"}],
+        "active_fault": None,
+        "complaint": {"docket": "WZ2611280000123"},
+    }
     now = datetime(2026, 11, 28, 12, 0)
     steps = 0
     t0 = time.perf_counter()
     for i in range(calls):
         session = new_session(f"c{i}", caller="", channel="bench", language="hi")
-        for event in (CallStarted("9000000002"), DigitsEntered("2"), DigitsEntered("1"),
-                      DigitsEntered("1")):
+        for event in (
+            CallStarted("9000000002"),
+            DigitsEntered("2"),
+            DigitsEntered("1"),
+            DigitsEntered("1"),
+        ):
             session, commands = step(flow, session, event, now)
             steps += 1
             while commands and isinstance(commands[-1], (Lookup, Record)):
                 name = commands[-1].name
-                session, commands = step(flow, session, ResultReturned(name, answers.get(name)), now)
+                session, commands = step(
+                    flow, session, ResultReturned(name, answers.get(name)), now
+                )
                 steps += 1
     elapsed = time.perf_counter() - t0
     return {"engine_steps_per_s": steps / elapsed, "engine_calls_per_s": calls / elapsed}

@@ -127,7 +127,9 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         agi_host=_host(env, "AGI_HOST", "127.0.0.1"),
         agi_port=_port(env, "AGI_PORT", 4573),
         timezone=timezone,
-        session_ttl_s=_int(general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"),
+        session_ttl_s=_int(
+            general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"
+        ),
         default_company=_default_company(general, helpline),
         payment_link=str(general.get("payment_link", DEFAULT_PAYMENT_LINK)),
         config_dir=config_dir,
@@ -167,7 +169,9 @@ def _database_url(env: Mapping[str, str], var_dir: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'helpline.sqlite'}"
     scheme = urlparse(url).scheme
     if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
-        raise ConfigError(f"DATABASE_URL: expected sqlite:/// or postgresql+psycopg://, got {scheme!r}")
+        raise ConfigError(
+            f"DATABASE_URL: expected sqlite:/// or postgresql+psycopg://, got {scheme!r}"
+        )
     return url
 
 

@@ -19,8 +19,9 @@ from routing.queues import QueueSet
 log = logging.getLogger(__name__)
 
 
-def actions_for(operator: Operator, action: str, reason: str, queues: QueueSet,
-                *, was_offline: bool) -> list[AmiAction]:
+def actions_for(
+    operator: Operator, action: str, reason: str, queues: QueueSet, *, was_offline: bool
+) -> list[AmiAction]:
     """The AMI actions for one accepted operator change (values; nothing is sent here)."""
     if action in ("login", "ready") and was_offline:
         joined = log_in(operator, queues)
@@ -41,7 +42,11 @@ def ami_listener(send: Callable[[AmiAction], Any], queues: QueueSet) -> Callable
         for ami_action in actions_for(operator, action, reason, queues, was_offline=was_offline):
             result = send(ami_action)
             if not getattr(result, "ok", False):
-                log.warning("operator %s: %s not applied in Asterisk: %s", operator.id,
-                            ami_action.name, getattr(result, "message", result))
+                log.warning(
+                    "operator %s: %s not applied in Asterisk: %s",
+                    operator.id,
+                    ami_action.name,
+                    getattr(result, "message", result),
+                )
 
     return listen

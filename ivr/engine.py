@@ -305,8 +305,11 @@ def _choose_prompts(node: ChooseNode, session: Session) -> tuple[Say, ...]:
         scope = {"item": items[0], "key": "1", "other_key": other}
         return (Say(node.prompt_one, session.language, _params(node, session, scope)),)
     says = [
-        Say(node.prompt_item, session.language,
-            _params(node, session, {"item": item, "key": str(i), "other_key": other}))
+        Say(
+            node.prompt_item,
+            session.language,
+            _params(node, session, {"item": item, "key": str(i), "other_key": other}),
+        )
         for i, item in enumerate(items[:8], start=1)
     ]
     tail = _says(node, session, {"other_key": other, "item": {}, "key": ""})

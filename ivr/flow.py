@@ -155,14 +155,31 @@ _FIELDS: dict[str, tuple[type[Node], set[str], set[str]]] = {
     "menu": (MenuNode, {"options", "on_no_input", "on_fail", "timeout_s"}, {"prompt", "options"}),
     "choose": (
         ChooseNode,
-        {"list", "store", "prompt_one", "prompt_item", "other_key", "other", "on_fail", "timeout_s"},
+        {
+            "list",
+            "store",
+            "prompt_one",
+            "prompt_item",
+            "other_key",
+            "other",
+            "on_fail",
+            "timeout_s",
+        },
         {"list", "store", "prompt_one", "prompt_item", "other", "next"},
     ),
     "collect": (
         CollectNode,
         {
-            "validator", "min_digits", "max_digits", "store", "lookup", "found", "invalid_prompt",
-            "not_found_prompt", "on_fail", "timeout_s",
+            "validator",
+            "min_digits",
+            "max_digits",
+            "store",
+            "lookup",
+            "found",
+            "invalid_prompt",
+            "not_found_prompt",
+            "on_fail",
+            "timeout_s",
         },
         {"prompt", "validator", "max_digits", "store", "invalid_prompt", "next"},
     ),
@@ -186,13 +203,24 @@ def load_flow(data: Mapping[str, Any], *, name: str = "") -> Flow:
     ivr.errors.FlowError: t.start: no node named 'x'
     """
     where = name or str(data.get("name", "flow"))
-    allowed = {"name", "start", "nodes", "max_tries", "operator_key", "operator_node",
-               "repeat_key", "default_language", "languages"}
+    allowed = {
+        "name",
+        "start",
+        "nodes",
+        "max_tries",
+        "operator_key",
+        "operator_node",
+        "repeat_key",
+        "default_language",
+        "languages",
+    }
     _no_unknown(data, allowed, where)
     raw_nodes = data.get("nodes")
     if not isinstance(raw_nodes, Mapping):
         raise FlowError(f"{where}.nodes: must be a table of nodes")
-    nodes = {nid: _load_node(str(nid), spec, f"{where}.nodes.{nid}") for nid, spec in raw_nodes.items()}
+    nodes = {
+        nid: _load_node(str(nid), spec, f"{where}.nodes.{nid}") for nid, spec in raw_nodes.items()
+    }
     flow = Flow(
         name=str(data.get("name", name)),
         start=_str(data, "start", where),

@@ -86,7 +86,9 @@ def load_catalogue(data: Mapping[str, Any], *, where: str = "prompts") -> Catalo
     return Catalogue(texts)
 
 
-def check_flow_prompts(flow: Flow, catalogue: Catalogue, *, engine_prompts: tuple[str, ...]) -> None:
+def check_flow_prompts(
+    flow: Flow, catalogue: Catalogue, *, engine_prompts: tuple[str, ...]
+) -> None:
     """Fail with the flow path when a node uses a prompt the catalogue lacks or cannot fill."""
     for pid in engine_prompts:
         if pid not in catalogue.texts:
@@ -119,7 +121,8 @@ def render(catalogue: Catalogue, say: Say, now: datetime) -> Rendered:
     """Render a `Say` into text and segments; `now` anchors "today"/"tomorrow" read-outs.
 
     >>> cat = load_catalogue({"d": {"hi": "डॉकेट {n}।", "en": "Docket {n}."}})
-    >>> render(cat, Say("d", "en", (Param("n", ParamKind.DIGITS, "42"),)), datetime(2026, 1, 1)).text
+    >>> say = Say("d", "en", (Param("n", ParamKind.DIGITS, "42"),))
+    >>> render(cat, say, datetime(2026, 1, 1)).text
     'Docket 4 2.'
     """
     template = catalogue.text(say.prompt, say.language)

@@ -54,10 +54,32 @@ class CallerNumber:
 # STD codes of Madhya Pradesh's larger towns (without the trunk 0). India writes landlines and
 # mobiles as 10-digit national numbers alike, and mobile series also start with 7, so a number is
 # a landline when it starts with a known STD code followed by a landline subscriber digit (2-5).
-MP_STD_CODES = frozenset({
-    "755", "731", "761", "751", "734", "7662", "7672", "7582", "7422", "7412", "7292", "7324",
-    "7282", "7592", "7642", "7692", "7632", "7162", "7562", "7572", "7482", "7542",
-})
+MP_STD_CODES = frozenset(
+    {
+        "755",
+        "731",
+        "761",
+        "751",
+        "734",
+        "7662",
+        "7672",
+        "7582",
+        "7422",
+        "7412",
+        "7292",
+        "7324",
+        "7282",
+        "7592",
+        "7642",
+        "7692",
+        "7632",
+        "7162",
+        "7562",
+        "7572",
+        "7482",
+        "7542",
+    }
+)
 
 
 def normalise_caller(raw: str, std_codes: frozenset[str] = MP_STD_CODES) -> CallerNumber:

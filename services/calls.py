@@ -80,8 +80,9 @@ class CallService:
             if session is None:
                 return None
             if turn is not None and turn != session.turn:
-                log.info("call %s: input for turn %s at turn %s, repeating", call_id, turn,
-                         session.turn)
+                log.info(
+                    "call %s: input for turn %s at turn %s, repeating", call_id, turn, session.turn
+                )
                 return self._turn(session, RepeatRequested())
             return self._turn(session, event)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -103,14 +103,19 @@ class CallRecords:
 
     def _queue(self, args: Mapping[str, Any], _s: Session, _n: datetime) -> Any:
         company = args.get("company") or self._default_company
-        name, priority = choose_queue(self._queues, company=company,
-                                      language=args.get("language", "hi"),
-                                      hazard=bool(args.get("hazard")))
+        name, priority = choose_queue(
+            self._queues,
+            company=company,
+            language=args.get("language", "hi"),
+            hazard=bool(args.get("hazard")),
+        )
         return {"queue": name, "priority": priority}
 
     def _complaint(self, cmd: Record, session: Session, now: datetime) -> Any:
         args = dict(cmd.args)
-        consumer = session.vars.get("consumer") if isinstance(session.vars.get("consumer"), dict) else None
+        consumer = (
+            session.vars.get("consumer") if isinstance(session.vars.get("consumer"), dict) else None
+        )
         caller = session.vars.get("caller", {})
         mobile = caller.get("number") if caller.get("kind") == "mobile" else None
         reg = Registration(
@@ -130,14 +135,17 @@ class CallRecords:
     def _latest_complaint(self, args: Mapping[str, Any], session: Session, _n: datetime) -> Any:
         caller = session.vars.get("caller", {})
         return latest_complaint(
-            self._engine, consumer_id=args.get("consumer"),
-            caller=caller.get("number") if caller.get("kind") == "mobile" else None)
+            self._engine,
+            consumer_id=args.get("consumer"),
+            caller=caller.get("number") if caller.get("kind") == "mobile" else None,
+        )
 
     def _complaint_by_docket(self, args: Mapping[str, Any], session: Session, _n: datetime) -> Any:
         consumer = session.vars.get("consumer")
         company = consumer.get("company") if isinstance(consumer, dict) else None
-        return complaint_by_docket(self._engine, str(args["value"]),
-                                   company=company or self._default_company)
+        return complaint_by_docket(
+            self._engine, str(args["value"]), company=company or self._default_company
+        )
 
     def _transformer_complaint(self, cmd: Record, session: Session, now: datetime) -> Any:
         transformer = session.vars.get("transformer") or {}
@@ -145,10 +153,17 @@ class CallRecords:
         consumer = consumer if isinstance(consumer, dict) else None
         caller = session.vars.get("caller", {})
         return register_by_transformer(
-            self._complaints, self._network, transformer, now=now, channel=session.channel,
-            reporter=consumer, request_key=cmd.key, call_id=session.call_id,
+            self._complaints,
+            self._network,
+            transformer,
+            now=now,
+            channel=session.channel,
+            reporter=consumer,
+            request_key=cmd.key,
+            call_id=session.call_id,
             notify_mobile=caller.get("number") if caller.get("kind") == "mobile" else None,
-            language=session.language)
+            language=session.language,
+        )
 
     def _restore_sms(self, cmd: Record, session: Session, now: datetime) -> Any:
         args = dict(cmd.args)
@@ -157,17 +172,34 @@ class CallRecords:
         if mobile is None or not args.get("fault"):
             return {"subscribed": False}
         with self._engine.begin() as conn:
-            exists = conn.execute(select(t.restore_subscriptions.c.id).where(
-                t.restore_subscriptions.c.fault_id == args["fault"],
-                t.restore_subscriptions.c.mobile == mobile)).scalar()
+            exists = conn.execute(
+                select(t.restore_subscriptions.c.id).where(
+                    t.restore_subscriptions.c.fault_id == args["fault"],
+                    t.restore_subscriptions.c.mobile == mobile,
+                )
+            ).scalar()
             if exists is None:
-                conn.execute(insert(t.restore_subscriptions).values(
-                    fault_id=args["fault"], consumer_id=args.get("consumer"), mobile=mobile,
-                    created_at=now))
-                queue_sms(conn, self._templates, kind="restore_subscribed", to=mobile,
-                          language=session.language, now=now, key=cmd.key,
-                          values={"asset": fault.get("asset_code", "-"),
-                                  "etr": _short_time(fault.get("etr"), self._zone)})
+                conn.execute(
+                    insert(t.restore_subscriptions).values(
+                        fault_id=args["fault"],
+                        consumer_id=args.get("consumer"),
+                        mobile=mobile,
+                        created_at=now,
+                    )
+                )
+                queue_sms(
+                    conn,
+                    self._templates,
+                    kind="restore_subscribed",
+                    to=mobile,
+                    language=session.language,
+                    now=now,
+                    key=cmd.key,
+                    values={
+                        "asset": fault.get("asset_code", "-"),
+                        "etr": _short_time(fault.get("etr"), self._zone),
+                    },
+                )
         return {"subscribed": True}
 
     def _payment_link_sms(self, cmd: Record, session: Session, now: datetime) -> Any:
@@ -176,23 +208,39 @@ class CallRecords:
         mobile = self._sms_number(session)
         if mobile is None:
             return {"sent": False}
-        link = self._payment_link.format(company=consumer.get("company", ""),
-                                         ivrs=consumer.get("ivrs", ""))
+        link = self._payment_link.format(
+            company=consumer.get("company", ""), ivrs=consumer.get("ivrs", "")
+        )
         with self._engine.begin() as conn:
-            queue_sms(conn, self._templates, kind="payment_link", to=mobile,
-                      language=session.language, now=now, key=cmd.key,
-                      values={"ivrs": consumer.get("ivrs"), "link": link,
-                              "amount": f"{int(bill.get('amount_paise', 0)) / 100:.2f}",
-                              "due": bill.get("due_date", "-")})
+            queue_sms(
+                conn,
+                self._templates,
+                kind="payment_link",
+                to=mobile,
+                language=session.language,
+                now=now,
+                key=cmd.key,
+                values={
+                    "ivrs": consumer.get("ivrs"),
+                    "link": link,
+                    "amount": f"{int(bill.get('amount_paise', 0)) / 100:.2f}",
+                    "due": bill.get("due_date", "-"),
+                },
+            )
         return {"sent": True}
 
     def _meter_reading(self, cmd: Record, session: Session, now: datetime) -> Any:
         args = dict(cmd.args)
         try:
             with self._engine.begin() as conn:
-                conn.execute(insert(t.meter_readings).values(
-                    consumer_id=args["consumer"], reading=int(args["reading"]),
-                    request_key=cmd.key, taken_at=now))
+                conn.execute(
+                    insert(t.meter_readings).values(
+                        consumer_id=args["consumer"],
+                        reading=int(args["reading"]),
+                        request_key=cmd.key,
+                        taken_at=now,
+                    )
+                )
         except IntegrityError:
             pass  # the same request again: already stored
         return {"stored": True}
@@ -203,10 +251,14 @@ class CallRecords:
         caller = session.vars.get("caller", {})
         consumer = session.vars.get("consumer") or {}
         with self._engine.connect() as conn:
-            mobiles = [r[0] for r in conn.execute(
-                select(t.consumer_mobiles.c.mobile)
-                .where(t.consumer_mobiles.c.consumer_id == consumer.get("id"))
-                .order_by(t.consumer_mobiles.c.mobile))]
+            mobiles = [
+                r[0]
+                for r in conn.execute(
+                    select(t.consumer_mobiles.c.mobile)
+                    .where(t.consumer_mobiles.c.consumer_id == consumer.get("id"))
+                    .order_by(t.consumer_mobiles.c.mobile)
+                )
+            ]
         if caller.get("kind") == "mobile" and caller.get("number") in mobiles:
             return str(caller["number"])
         if mobiles:
@@ -220,25 +272,37 @@ class CallRecords:
 
         number = normalise_caller(caller).number
         with self._engine.connect() as conn:
-            value = conn.execute(select(t.caller_preferences.c.language).where(
-                t.caller_preferences.c.number == number)).scalar()
+            value = conn.execute(
+                select(t.caller_preferences.c.language).where(
+                    t.caller_preferences.c.number == number
+                )
+            ).scalar()
         return None if value is None else str(value)
 
     def remember_language(self, number: str, language: str, now: datetime) -> None:
         if not number:
             return
         with self._engine.begin() as conn:
-            done = conn.execute(update(t.caller_preferences).where(
-                t.caller_preferences.c.number == number).values(language=language, updated_at=now))
+            done = conn.execute(
+                update(t.caller_preferences)
+                .where(t.caller_preferences.c.number == number)
+                .values(language=language, updated_at=now)
+            )
             if done.rowcount == 0:
-                conn.execute(insert(t.caller_preferences).values(
-                    number=number, language=language, updated_at=now))
+                conn.execute(
+                    insert(t.caller_preferences).values(
+                        number=number, language=language, updated_at=now
+                    )
+                )
 
     def call_started(self, call_id: str, *, caller: str, channel: str, now: datetime) -> None:
         try:
             with self._engine.begin() as conn:
-                conn.execute(insert(t.calls).values(
-                    call_id=call_id, channel=channel, caller=caller[:20], started_at=now))
+                conn.execute(
+                    insert(t.calls).values(
+                        call_id=call_id, channel=channel, caller=caller[:20], started_at=now
+                    )
+                )
         except IntegrityError:
             pass  # already recorded (a repeated start)
 

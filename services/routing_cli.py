@@ -1,8 +1,8 @@
 """Command-line operator actions and API tokens: `run_ivr.py operator …`, `run_ivr.py token …`.
 
-    run_ivr.py operator list
-    run_ivr.py operator ID ready | login | pause REASON | wrapup-done | standby | logout
-    run_ivr.py token create --role operator|supervisor|admin|feed [--operator ID] [--label TEXT]
+run_ivr.py operator list
+run_ivr.py operator ID ready | login | pause REASON | wrapup-done | standby | logout
+run_ivr.py token create --role operator|supervisor|admin|feed [--operator ID] [--label TEXT]
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def cmd_operator(args: argparse.Namespace, ctx: Any) -> int:
     action = OperatorAction(args.action)
     reason = " ".join(args.reason)
     if action is OperatorAction.PAUSE and not reason:
-        print("error: pause needs a reason, e.g. `operator cz-op01 pause tea break`",
-              file=sys.stderr)
+        print(
+            "error: pause needs a reason, e.g. `operator cz-op01 pause tea break`", file=sys.stderr
+        )
         return 2
     try:
         result = routing.act(args.target, action, reason)
@@ -72,8 +73,10 @@ def _list(services: Any, routing: Any) -> int:
     for op in operators:
         state = live.get(op.id, {}).get("state", "offline")
         company = ",".join(sorted(op.companies))
-        print(f"{op.id:<10} {company:<7} {op.tier.value:<10} "
-              f"{','.join(sorted(op.languages)):<9} {state:<9} {op.name}")
+        print(
+            f"{op.id:<10} {company:<7} {op.tier.value:<10} "
+            f"{','.join(sorted(op.languages)):<9} {state:<9} {op.name}"
+        )
     return 0
 
 
@@ -82,8 +85,9 @@ def cmd_token(args: argparse.Namespace, ctx: Any) -> int:
 
     tokens = SqlTokens(make_engine(ctx.settings.database_url))
     try:
-        token = tokens.create(Role(args.role), datetime.now(UTC), operator_id=args.operator,
-                              label=args.label)
+        token = tokens.create(
+            Role(args.role), datetime.now(UTC), operator_id=args.operator, label=args.label
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -133,8 +133,11 @@ class RoutingService:
         for action in actions:
             if not any(execute(action, now) for execute in self._executors):
                 who = action.caller.id if isinstance(action, ConnectCaller) else action
-                log.info("assignment %s → %s: no front-end to carry it out (operator rings)",
-                         who, action.operator_id)
+                log.info(
+                    "assignment %s → %s: no front-end to carry it out (operator rings)",
+                    who,
+                    action.operator_id,
+                )
         return actions
 
     def live_view(self) -> dict[str, Any]:
@@ -146,8 +149,9 @@ class RoutingService:
         current = self.live._queues  # the live state reads its queue set on every operation
         if definition.name not in current:
             raise RoutingError(f"unknown queue {definition.name!r}")
-        self.live._queues = QueueSet(tuple(
-            definition if queue.name == definition.name else queue for queue in current))
+        self.live._queues = QueueSet(
+            tuple(definition if queue.name == definition.name else queue for queue in current)
+        )
 
     def run_forever(self, stop: threading.Event, *, interval_s: float = 2.0) -> None:
         while not stop.wait(interval_s):

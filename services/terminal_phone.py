@@ -53,8 +53,9 @@ def run_call(
     return line
 
 
-def _show(services: Services, result: TurnResult, out: TextIO,
-          speak: Callable[[str, str], None] | None) -> None:
+def _show(
+    services: Services, result: TurnResult, out: TextIO, speak: Callable[[str, str], None] | None
+) -> None:
     now = services.local_now()
     for command in result.commands:
         says: tuple[Say, ...] = ()
@@ -74,8 +75,9 @@ def _show(services: Services, result: TurnResult, out: TextIO,
             print("IVR: [call ended]", file=out)
 
 
-def _next_input(answers: Iterator[str] | None, read_line: Callable[[], str | None],
-                out: TextIO) -> Event:
+def _next_input(
+    answers: Iterator[str] | None, read_line: Callable[[], str | None], out: TextIO
+) -> Event:
     if answers is not None:
         try:
             keys = next(answers).strip()

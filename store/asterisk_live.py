@@ -60,8 +60,9 @@ class AsteriskLiveQueues:
             pipe.hset(key, "score", kept)
 
         event = Offered(member, queue)
-        return self._quiet(operator_id,
-                           lambda: self._live._change(operator_id, event, now, keep_score))
+        return self._quiet(
+            operator_id, lambda: self._live._change(operator_id, event, now, keep_score)
+        )
 
     def operator_missed(self, operator_id: str, now: float) -> object:
         return self._quiet(operator_id, lambda: self._live.no_answer(operator_id, now))
@@ -72,8 +73,9 @@ class AsteriskLiveQueues:
     def operator_finished(self, operator_id: str, now: float) -> object:
         return self._quiet(operator_id, lambda: self._live.call_ended(operator_id, now))
 
-    def operator_presence(self, operator_id: str, presence: Any, reason: str | None,
-                          now: float) -> object:
+    def operator_presence(
+        self, operator_id: str, presence: Any, reason: str | None, now: float
+    ) -> object:
         def change() -> object:
             state = self._live.operator_status(operator_id, now).state
             wanted = str(presence)
@@ -99,8 +101,9 @@ class AsteriskLiveQueues:
                     self._live._remove_waiting(member, now, "resync_removed")
         for caller in callers:
             if self._live.position(caller.call_id) is None:
-                self.caller_waiting(caller.call_id, caller.queue, caller.priority,
-                                    now - caller.wait_s)
+                self.caller_waiting(
+                    caller.call_id, caller.queue, caller.priority, now - caller.wait_s
+                )
         return None
 
     @staticmethod

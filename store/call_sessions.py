@@ -6,6 +6,7 @@ request is still running), so no two turns of one call ever interleave.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +54,6 @@ class RedisCallSessions:
         try:
             yield
         finally:
-            try:
+            # A lock that expired while we worked is simply gone; the next turn takes it afresh.
+            with contextlib.suppress(redis.exceptions.LockError):
                 lock.release()
-            except redis.exceptions.LockError:
-                pass  # expired while we worked; the next turn takes it afresh

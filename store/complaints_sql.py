@@ -84,8 +84,9 @@ class SqlComplaints:
         seq = next_sequence(conn, reg.company, local_day)
         docket = make_docket(reg.company, local_day, seq)
         area = Area((reg.consumer or {}).get("area", "urban"))
-        due = deadline(reg.kind, area, now.astimezone(self._zone), limits=self._limits,
-                       holidays=self._holidays)
+        due = deadline(
+            reg.kind, area, now.astimezone(self._zone), limits=self._limits, holidays=self._holidays
+        )
         consumer_id = None if reg.anonymous or reg.consumer is None else reg.consumer["id"]
         values = {
             "docket": docket,
@@ -106,10 +107,15 @@ class SqlComplaints:
             "remarks": reg.remarks,
         }
         complaint_id = conn.execute(insert(t.complaints).values(values)).inserted_primary_key[0]
-        conn.execute(insert(t.complaint_events).values(
-            complaint_id=complaint_id, at=now, kind="registered", actor=reg.channel,
-            detail={"fault_id": reg.fault_id} if reg.fault_id else None,
-        ))
+        conn.execute(
+            insert(t.complaint_events).values(
+                complaint_id=complaint_id,
+                at=now,
+                kind="registered",
+                actor=reg.channel,
+                detail={"fault_id": reg.fault_id} if reg.fault_id else None,
+            )
+        )
         values["id"] = complaint_id
         self._queue_messages(conn, reg, values, now)
         return self._summary(values)
@@ -119,15 +125,22 @@ class SqlComplaints:
     ) -> None:
         deadline_text = _local_text(complaint["deadline"], self._zone)
         if reg.notify_mobile and not reg.anonymous:
-            queue_sms(conn, self._templates, kind="docket", to=reg.notify_mobile,
-                      language=reg.language, now=now,
-                      key=f"docket:{complaint['docket']}",
-                      values={"docket": complaint["docket"], "deadline": deadline_text})
+            queue_sms(
+                conn,
+                self._templates,
+                kind="docket",
+                to=reg.notify_mobile,
+                language=reg.language,
+                now=now,
+                key=f"docket:{complaint['docket']}",
+                values={"docket": complaint["docket"], "deadline": deadline_text},
+            )
         if reg.fault_id or complaint["dc_id"] is None:
             return  # complaints under a known fault are handled with the fault, not dispatched
         mobile = conn.execute(
             select(t.distribution_centres.c.field_mobile).where(
-                t.distribution_centres.c.id == complaint["dc_id"])
+                t.distribution_centres.c.id == complaint["dc_id"]
+            )
         ).scalar()
         if mobile:
             consumer = reg.consumer or {}
@@ -135,12 +148,23 @@ class SqlComplaints:
             link = "-"
             if self._field_link is not None:
                 link = self._field_link(complaint["id"], complaint["dc_id"])
-            queue_sms(conn, self._templates, kind="field_dispatch", to=mobile, language="en",
-                      now=now, key=f"dispatch:{complaint['docket']}",
-                      values={"docket": complaint["docket"], "kind": reg.kind.value,
-                              "name": consumer.get("name", "-"),
-                              "address": consumer.get("address", "-"), "supply": supply,
-                              "link": link})
+            queue_sms(
+                conn,
+                self._templates,
+                kind="field_dispatch",
+                to=mobile,
+                language="en",
+                now=now,
+                key=f"dispatch:{complaint['docket']}",
+                values={
+                    "docket": complaint["docket"],
+                    "kind": reg.kind.value,
+                    "name": consumer.get("name", "-"),
+                    "address": consumer.get("address", "-"),
+                    "supply": supply,
+                    "link": link,
+                },
+            )
 
     def _summary(self, row: Mapping[str, Any]) -> dict[str, Any]:
         registered = as_utc(row["registered_at"])

@@ -30,9 +30,11 @@ _CONSUMER_COLUMNS = (
     t.substations.c.code.label("substation_code"),
     t.transformers.c.dc_id.label("dc_id"),
 )
-_JOINED = t.consumers.join(t.transformers, t.consumers.c.transformer_id == t.transformers.c.id).join(
-    t.feeders, t.transformers.c.feeder_id == t.feeders.c.id
-).join(t.substations, t.feeders.c.substation_id == t.substations.c.id)
+_JOINED = (
+    t.consumers.join(t.transformers, t.consumers.c.transformer_id == t.transformers.c.id)
+    .join(t.feeders, t.transformers.c.feeder_id == t.feeders.c.id)
+    .join(t.substations, t.feeders.c.substation_id == t.substations.c.id)
+)
 
 
 def _consumer(row: Row[Any]) -> dict[str, Any]:
@@ -58,7 +60,9 @@ class SqlNetwork:
 
     def consumers_by_mobile(self, mobile: str) -> list[dict[str, Any]]:
         query = (
-            self._by_ivrs.join(t.consumer_mobiles, t.consumer_mobiles.c.consumer_id == t.consumers.c.id)
+            self._by_ivrs.join(
+                t.consumer_mobiles, t.consumer_mobiles.c.consumer_id == t.consumers.c.id
+            )
             .where(t.consumer_mobiles.c.mobile == mobile)
             .order_by(t.consumers.c.ivrs)
         )
@@ -97,7 +101,11 @@ class SqlNetwork:
             row = conn.execute(query).first()
         if row is None:
             return None
-        return {"number": row.number, "status": row.status, "updated_on": row.updated_on.isoformat()}
+        return {
+            "number": row.number,
+            "status": row.status,
+            "updated_on": row.updated_on.isoformat(),
+        }
 
     def search_consumers(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
         like = f"%{text}%"
@@ -105,8 +113,13 @@ class SqlNetwork:
             self._by_ivrs.outerjoin(
                 t.consumer_mobiles, t.consumer_mobiles.c.consumer_id == t.consumers.c.id
             )
-            .where(or_(t.consumers.c.ivrs == text, t.consumer_mobiles.c.mobile == text,
-                       t.consumers.c.name.ilike(like)))
+            .where(
+                or_(
+                    t.consumers.c.ivrs == text,
+                    t.consumer_mobiles.c.mobile == text,
+                    t.consumers.c.name.ilike(like),
+                )
+            )
             .distinct()
             .limit(limit)
         )

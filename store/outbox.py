@@ -30,10 +30,19 @@ def queue_sms(
             return int(found)
     template = templates[kind]
     body = template.get(language, template["en"]).format_map(_Missing(values))
-    result = conn.execute(insert(t.outbox).values(
-        kind=kind, to_number=to, body=body, template_id=template.get("template_id"),
-        request_key=key, status="queued", attempts=0, created_at=now, next_attempt_at=now,
-    ))
+    result = conn.execute(
+        insert(t.outbox).values(
+            kind=kind,
+            to_number=to,
+            body=body,
+            template_id=template.get("template_id"),
+            request_key=key,
+            status="queued",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
     return int(result.inserted_primary_key[0])
 
 

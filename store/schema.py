@@ -38,7 +38,8 @@ def _ts(name: str, **kw: object) -> Column:  # type: ignore[type-arg]
 
 
 companies = Table(
-    "companies", metadata,
+    "companies",
+    metadata,
     Column("code", String(4), primary_key=True),
     Column("name_en", String(120), nullable=False),
     Column("name_hi", String(120), nullable=False),
@@ -46,7 +47,8 @@ companies = Table(
 )
 
 circles = Table(
-    "circles", metadata,
+    "circles",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("company", String(4), ForeignKey("companies.code"), nullable=False, index=True),
     Column("name_en", String(80), nullable=False),
@@ -54,14 +56,16 @@ circles = Table(
 )
 
 divisions = Table(
-    "divisions", metadata,
+    "divisions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("circle_id", Integer, ForeignKey("circles.id"), nullable=False, index=True),
     Column("name", String(80), nullable=False),
 )
 
 distribution_centres = Table(
-    "distribution_centres", metadata,
+    "distribution_centres",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("division_id", Integer, ForeignKey("divisions.id"), nullable=False, index=True),
     Column("code", String(20), nullable=False, unique=True),
@@ -72,7 +76,8 @@ distribution_centres = Table(
 )
 
 substations = Table(
-    "substations", metadata,
+    "substations",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("dc_id", Integer, ForeignKey("distribution_centres.id"), nullable=False, index=True),
     Column("code", String(20), nullable=False, unique=True),
@@ -80,7 +85,8 @@ substations = Table(
 )
 
 feeders = Table(
-    "feeders", metadata,
+    "feeders",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("substation_id", Integer, ForeignKey("substations.id"), nullable=False, index=True),
     Column("code", String(20), nullable=False, unique=True),
@@ -88,7 +94,8 @@ feeders = Table(
 )
 
 transformers = Table(
-    "transformers", metadata,
+    "transformers",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("feeder_id", Integer, ForeignKey("feeders.id"), nullable=False, index=True),
     Column("dc_id", Integer, ForeignKey("distribution_centres.id"), nullable=False),
@@ -98,7 +105,8 @@ transformers = Table(
 )
 
 consumers = Table(
-    "consumers", metadata,
+    "consumers",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("ivrs", String(16), nullable=False, unique=True),
     Column("legacy_no", String(24), index=True),
@@ -115,21 +123,24 @@ consumers = Table(
 )
 
 consumer_mobiles = Table(
-    "consumer_mobiles", metadata,
+    "consumer_mobiles",
+    metadata,
     Column("mobile", String(16), primary_key=True),
     Column("consumer_id", Integer, ForeignKey("consumers.id"), primary_key=True),
     Index("ix_consumer_mobiles_consumer", "consumer_id"),
 )
 
 caller_preferences = Table(
-    "caller_preferences", metadata,
+    "caller_preferences",
+    metadata,
     Column("number", String(20), primary_key=True),
     Column("language", String(2), nullable=False),
     _ts("updated_at", nullable=False),
 )
 
 faults = Table(
-    "faults", metadata,
+    "faults",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("level", String(12), nullable=False),  # substation | feeder | transformer
     Column("asset_code", String(20), nullable=False, index=True),
@@ -146,7 +157,8 @@ faults = Table(
 )
 
 fault_etr_history = Table(
-    "fault_etr_history", metadata,
+    "fault_etr_history",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("fault_id", Integer, ForeignKey("faults.id"), nullable=False, index=True),
     _ts("etr"),
@@ -155,7 +167,8 @@ fault_etr_history = Table(
 )
 
 fault_messages = Table(
-    "fault_messages", metadata,
+    "fault_messages",
+    metadata,
     Column("message_id", String(80), primary_key=True),
     Column("sender", String(40), nullable=False),
     _ts("received_at", nullable=False),
@@ -163,7 +176,8 @@ fault_messages = Table(
 )
 
 restore_subscriptions = Table(
-    "restore_subscriptions", metadata,
+    "restore_subscriptions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("fault_id", Integer, ForeignKey("faults.id"), nullable=False, index=True),
     Column("consumer_id", Integer, ForeignKey("consumers.id")),
@@ -174,14 +188,16 @@ restore_subscriptions = Table(
 )
 
 docket_counters = Table(
-    "docket_counters", metadata,
+    "docket_counters",
+    metadata,
     Column("company", String(4), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("last", Integer, nullable=False),
 )
 
 complaints = Table(
-    "complaints", metadata,
+    "complaints",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("docket", String(20), nullable=False, unique=True),
     Column("company", String(4), ForeignKey("companies.code"), nullable=False),
@@ -204,7 +220,8 @@ complaints = Table(
 )
 
 complaint_events = Table(
-    "complaint_events", metadata,
+    "complaint_events",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False, index=True),
     _ts("at", nullable=False),
@@ -214,7 +231,8 @@ complaint_events = Table(
 )
 
 calls = Table(
-    "calls", metadata,
+    "calls",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("call_id", String(64), nullable=False, unique=True),
     Column("channel", String(12), nullable=False),
@@ -238,7 +256,8 @@ calls = Table(
 )
 
 operators = Table(
-    "operators", metadata,
+    "operators",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("name", String(120), nullable=False),
     Column("company", String(4), ForeignKey("companies.code"), nullable=False),
@@ -251,7 +270,8 @@ operators = Table(
 )
 
 queues = Table(
-    "queues", metadata,
+    "queues",
+    metadata,
     Column("name", String(40), primary_key=True),
     Column("company", String(4), nullable=False),
     Column("definition", JSON, nullable=False),
@@ -260,7 +280,8 @@ queues = Table(
 )
 
 applications = Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     Column("number", String(12), primary_key=True),
     Column("company", String(4), ForeignKey("companies.code"), nullable=False),
     Column("applicant", String(120), nullable=False),
@@ -269,7 +290,8 @@ applications = Table(
 )
 
 meter_readings = Table(
-    "meter_readings", metadata,
+    "meter_readings",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("consumer_id", Integer, ForeignKey("consumers.id"), nullable=False, index=True),
     Column("reading", Integer, nullable=False),
@@ -278,7 +300,8 @@ meter_readings = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(24), nullable=False),
     Column("to_number", String(20), nullable=False),
@@ -297,7 +320,8 @@ outbox = Table(
 )
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("token_hash", String(128), nullable=False, unique=True),
     Column("role", String(16), nullable=False),
@@ -308,7 +332,8 @@ api_tokens = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True),
     _ts("at", nullable=False),
     Column("actor", String(60), nullable=False),
@@ -318,7 +343,8 @@ audit_log = Table(
 )
 
 callbacks = Table(
-    "callbacks", metadata,
+    "callbacks",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("call_id", String(64), nullable=False),
     Column("consumer_id", Integer, ForeignKey("consumers.id"), index=True),
@@ -334,7 +360,8 @@ callbacks = Table(
 )
 
 staff_contacts = Table(
-    "staff_contacts", metadata,
+    "staff_contacts",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("level", String(4), nullable=False),  # JE | AE | EE | SE | CGM
     Column("unit", String(20), nullable=False),  # dc | division | circle | company
@@ -345,7 +372,8 @@ staff_contacts = Table(
 )
 
 field_mobiles = Table(
-    "field_mobiles", metadata,
+    "field_mobiles",
+    metadata,
     Column("mobile", String(16), primary_key=True),
     Column("dc_id", Integer, ForeignKey("distribution_centres.id"), nullable=False, index=True),
     Column("name", String(120), nullable=False),
@@ -353,7 +381,8 @@ field_mobiles = Table(
 )
 
 feedback_calls = Table(
-    "feedback_calls", metadata,
+    "feedback_calls",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False, index=True),
     Column("number", String(20), nullable=False),
@@ -368,7 +397,8 @@ feedback_calls = Table(
 )
 
 storm_decisions = Table(
-    "storm_decisions", metadata,
+    "storm_decisions",
+    metadata,
     Column("id", Integer, primary_key=True),
     _ts("at", nullable=False),
     Column("company", String(4), nullable=False),
@@ -380,7 +410,8 @@ storm_decisions = Table(
 )
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(60), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),

@@ -41,33 +41,48 @@ class SqlTokens:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create(self, role: Role, now: datetime, *, operator_id: str | None = None,
-               label: str | None = None) -> str:
+    def create(
+        self, role: Role, now: datetime, *, operator_id: str | None = None, label: str | None = None
+    ) -> str:
         if role is Role.OPERATOR and not operator_id:
             raise ValueError("an operator token needs --operator ID")
         token = "h1912_" + secrets.token_urlsafe(32)
         with self._engine.begin() as conn:
-            if operator_id is not None and conn.execute(select(t.operators.c.id).where(
-                    t.operators.c.id == operator_id)).first() is None:
+            if (
+                operator_id is not None
+                and conn.execute(
+                    select(t.operators.c.id).where(t.operators.c.id == operator_id)
+                ).first()
+                is None
+            ):
                 raise ValueError(f"unknown operator {operator_id!r}")
-            conn.execute(insert(t.api_tokens).values(
-                token_hash=_digest(token), role=role.value, operator_id=operator_id,
-                label=label, created_at=now))
+            conn.execute(
+                insert(t.api_tokens).values(
+                    token_hash=_digest(token),
+                    role=role.value,
+                    operator_id=operator_id,
+                    label=label,
+                    created_at=now,
+                )
+            )
         return token
 
     def verify(self, token: str) -> Principal | None:
         if not token:
             return None
         with self._engine.connect() as conn:
-            row = conn.execute(select(t.api_tokens).where(
-                t.api_tokens.c.token_hash == _digest(token),
-                t.api_tokens.c.revoked_at.is_(None))).first()
+            row = conn.execute(
+                select(t.api_tokens).where(
+                    t.api_tokens.c.token_hash == _digest(token), t.api_tokens.c.revoked_at.is_(None)
+                )
+            ).first()
         if row is None:
             return None
         return Principal(row.id, Role(row.role), row.operator_id, row.label)
 
     def revoke(self, token_id: int, now: datetime) -> bool:
         with self._engine.begin() as conn:
-            done = conn.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id)
-                                .values(revoked_at=now))
+            done = conn.execute(
+                update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(revoked_at=now)
+            )
         return bool(done.rowcount)

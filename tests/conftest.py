@@ -116,7 +116,9 @@ def seeded_engine(migrated_engine: Engine, clock: Clock, settings: Settings) -> 
     """The migrated database filled with a small demo network (the demo consumers included)."""
     from store.seed import seed
 
-    companies = {c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()}
+    companies = {
+        c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()
+    }
     seed(migrated_engine, consumers=300, seed=7, now=clock(), companies=companies, progress=False)
     return migrated_engine
 

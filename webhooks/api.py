@@ -50,10 +50,18 @@ def blueprint(services: Services, routing: RoutingService | None) -> Blueprint:
     @api.get("/operators")
     @require(Role.OPERATOR, *STAFF)
     def list_operators() -> Any:
-        return jsonify([{
-            "id": op.id, "name": op.name, "tier": op.tier.value,
-            "languages": sorted(op.languages), "companies": sorted(op.companies),
-        } for op in operators.all()])
+        return jsonify(
+            [
+                {
+                    "id": op.id,
+                    "name": op.name,
+                    "tier": op.tier.value,
+                    "languages": sorted(op.languages),
+                    "companies": sorted(op.companies),
+                }
+                for op in operators.all()
+            ]
+        )
 
     @api.post("/operators/<operator_id>/<action>")
     @require(Role.OPERATOR, *STAFF)
@@ -72,7 +80,7 @@ def blueprint(services: Services, routing: RoutingService | None) -> Blueprint:
         if not isinstance(reason, str) or len(reason) > 80:
             return error(400, "reason must be text of at most 80 characters")
         if chosen is OperatorAction.PAUSE and not reason.strip():
-            return error(400, "pause needs a reason, e.g. {\"reason\": \"tea break\"}")
+            return error(400, 'pause needs a reason, e.g. {"reason": "tea break"}')
         if routing is None:
             return error(503, "live routing state is not available")
         try:
@@ -82,12 +90,21 @@ def blueprint(services: Services, routing: RoutingService | None) -> Blueprint:
         except RoutingError as exc:
             return error(404, str(exc))
         if not result.ok:
-            return error(409, result.message, state=result.status.state.value if result.status else None)
+            return error(
+                409, result.message, state=result.status.state.value if result.status else None
+            )
         status = result.status
         assert status is not None
-        return jsonify({"id": operator_id, "state": status.state.value,
-                        "since": _iso(status.since), "reason": status.reason,
-                        "caller": status.caller, "assigned": result.assignments})
+        return jsonify(
+            {
+                "id": operator_id,
+                "state": status.state.value,
+                "since": _iso(status.since),
+                "reason": status.reason,
+                "caller": status.caller,
+                "assigned": result.assignments,
+            }
+        )
 
     return api
 

@@ -20,9 +20,15 @@ from store.live import ping as redis_ping
 log = logging.getLogger(__name__)
 
 # Modules whose `register(app, services)` adds their routes (Twilio, JSON API, console…).
-BLUEPRINT_MODULES: list[str] = ["webhooks.api", "webhooks.twilio_voice", "webhooks.twilio_sms",
-                                 "console.pages", "webhooks.field_page",
-                                 "webhooks.twilio_feedback", "webhooks.faults_api"]
+BLUEPRINT_MODULES: list[str] = [
+    "webhooks.api",
+    "webhooks.twilio_voice",
+    "webhooks.twilio_sms",
+    "console.pages",
+    "webhooks.field_page",
+    "webhooks.twilio_feedback",
+    "webhooks.faults_api",
+]
 
 
 def create_app(services: Services) -> Flask:

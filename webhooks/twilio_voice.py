@@ -13,6 +13,7 @@ queue routes (`webhooks.twilio_queue`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tomllib
 from datetime import datetime
@@ -263,14 +264,20 @@ def _blueprint(services: Any, front: VoiceFront) -> Blueprint:
     def gathered() -> Response:
         call_id, digits = request.form["CallSid"], request.form.get("Digits", "")
         event = DigitsEntered(digits) if digits else NoInput()
-        return replies.once(call_id, f"g{_turn()}:{digits}", lambda: str(
-            front.twiml(call_id, calls.handle(call_id, event, turn=_turn()))))
+        return replies.once(
+            call_id,
+            f"g{_turn()}:{digits}",
+            lambda: str(front.twiml(call_id, calls.handle(call_id, event, turn=_turn()))),
+        )
 
     @bp.post(SILENCE)
     def silence() -> Response:
         call_id = request.form["CallSid"]
-        return replies.once(call_id, f"s{_turn()}", lambda: str(
-            front.twiml(call_id, calls.handle(call_id, NoInput(), turn=_turn()))))
+        return replies.once(
+            call_id,
+            f"s{_turn()}",
+            lambda: str(front.twiml(call_id, calls.handle(call_id, NoInput(), turn=_turn()))),
+        )
 
     @bp.post(STATUS)
     def status() -> Response:
@@ -305,10 +312,9 @@ class TurnReplies:
             log.info("call %s: repeated request for %s; same answer", call_id, step)
             return Response(cached, mimetype="text/xml")
         body = render()
-        try:
+        # Without Redis the engine's turn check still stops a double advance.
+        with contextlib.suppress(*LIVE_ERRORS):
             self._redis.set(key, body, ex=self.TTL_S, nx=True)
-        except LIVE_ERRORS:
-            pass  # without Redis the engine's turn check still stops a double advance
         return Response(body, mimetype="text/xml")
 
 

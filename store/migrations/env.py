@@ -6,7 +6,9 @@ from store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `run_ivr.py db upgrade`, which supplies the database")
+    raise RuntimeError(
+        "run migrations through `run_ivr.py db upgrade`, which supplies the database"
+    )
 
 context.configure(
     connection=connection,

@@ -11,9 +11,15 @@ from routing.queues import Company, Language, load_queue_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUES = load_queue_definitions(tomllib.loads((ROOT / "config/queues.toml").read_text("utf-8")))
-OP = Operator(id="cz-op09", name="Geeta", phone="+918500000009", sip_interface="PJSIP/cz-op09",
-              languages=frozenset({Language("hi")}), companies=frozenset({Company("CZ")}),
-              tier=Tier.STANDBY_1)
+OP = Operator(
+    id="cz-op09",
+    name="Geeta",
+    phone="+918500000009",
+    sip_interface="PJSIP/cz-op09",
+    languages=frozenset({Language("hi")}),
+    companies=frozenset({Company("CZ")}),
+    tier=Tier.STANDBY_1,
+)
 
 
 def test_ready_from_offline_joins_the_operators_queues_then_unpauses() -> None:

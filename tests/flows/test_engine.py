@@ -52,8 +52,9 @@ class Call:
             out += commands[:-1]
             (self.records if isinstance(pending, Record) else self.lookups).append(pending)
             value = self.answers.get(pending.name)
-            self.session, commands = step(self.flow, self.session,
-                                          ResultReturned(pending.name, value), NOW)
+            self.session, commands = step(
+                self.flow, self.session, ResultReturned(pending.name, value), NOW
+            )
         return out + list(commands)
 
     def prompts(self, commands: list[Any]) -> list[str]:
@@ -67,8 +68,14 @@ class Call:
 
 
 def test_known_caller_registers_a_complaint_and_hears_the_docket(flow: Any) -> None:
-    call = Call(flow, {"connections_by_caller": [CONSUMER], "active_fault": None,
-                       "complaint": {"docket": "WZ2611280000012", "limit_minutes": 1440}})
+    call = Call(
+        flow,
+        {
+            "connections_by_caller": [CONSUMER],
+            "active_fault": None,
+            "complaint": {"docket": "WZ2611280000012", "limit_minutes": 1440},
+        },
+    )
     assert call.prompts(call.send(CallStarted("+919000000002"))) == ["welcome", "language_menu"]
     assert call.prompts(call.send(DigitsEntered("2"))) == ["connection_confirm"]
     assert call.session.language == "en"
@@ -90,8 +97,14 @@ def test_silence_at_the_language_menu_keeps_hindi(flow: Any) -> None:
 
 
 def test_invalid_keys_explain_then_three_failures_go_to_an_operator(flow: Any) -> None:
-    call = Call(flow, {"connections_by_caller": [CONSUMER], "active_fault": None,
-                       "queue": {"queue": "WZ-en", "priority": 0}})
+    call = Call(
+        flow,
+        {
+            "connections_by_caller": [CONSUMER],
+            "active_fault": None,
+            "queue": {"queue": "WZ-en", "priority": 0},
+        },
+    )
     call.send(CallStarted("9000000002"))
     call.send(DigitsEntered("2"))
     call.send(DigitsEntered("1"))
@@ -130,8 +143,14 @@ def test_zero_reaches_an_operator_from_a_collect_node(flow: Any) -> None:
 
 
 def test_unknown_ivrs_is_retried_then_operator(flow: Any) -> None:
-    call = Call(flow, {"connections_by_caller": [], "consumer_by_ivrs": None,
-                       "queue": {"queue": "CZ-hi", "priority": 0}})
+    call = Call(
+        flow,
+        {
+            "connections_by_caller": [],
+            "consumer_by_ivrs": None,
+            "queue": {"queue": "CZ-hi", "priority": 0},
+        },
+    )
     call.send(CallStarted("07552551234"))
     call.send(DigitsEntered("1"))
     assert call.prompts(call.send(DigitsEntered("123"))) == ["ivrs_invalid", "enter_ivrs"]
@@ -141,14 +160,22 @@ def test_unknown_ivrs_is_retried_then_operator(flow: Any) -> None:
 
 
 def test_outage_news_carries_cause_and_times(flow: Any) -> None:
-    fault = {"id": 3, "cause": "tree", "started_at": "2026-11-28T12:30:00+00:00",
-             "etr": "2026-11-28T15:00:00+00:00"}
-    call = Call(flow, {"connections_by_caller": [CONSUMER], "active_fault": fault,
-                       "complaint": {"docket": "X"}})
+    fault = {
+        "id": 3,
+        "cause": "tree",
+        "started_at": "2026-11-28T12:30:00+00:00",
+        "etr": "2026-11-28T15:00:00+00:00",
+    }
+    call = Call(
+        flow,
+        {"connections_by_caller": [CONSUMER], "active_fault": fault, "complaint": {"docket": "X"}},
+    )
     call.send(CallStarted("9000000002"))
     call.send(DigitsEntered("2"))
     out = call.send(DigitsEntered("1"))
-    news = next(c for g in out if isinstance(g, Gather) for c in g.prompts if c.prompt == "fault_news")
+    news = next(
+        c for g in out if isinstance(g, Gather) for c in g.prompts if c.prompt == "fault_news"
+    )
     params = {p.name: p.value for p in news.params}
     assert params == {"cause": "cause.tree", "since": fault["started_at"], "etr": fault["etr"]}
     call.send(DigitsEntered("1"))
@@ -156,8 +183,15 @@ def test_outage_news_carries_cause_and_times(flow: Any) -> None:
 
 
 def test_hang_up_keeps_an_outcome_already_reached(flow: Any) -> None:
-    call = Call(flow, {"connections_by_caller": [CONSUMER], "active_fault": None,
-                       "complaint": {"docket": "WZ1"}, "queue": {"queue": "WZ-hazard", "priority": 10}})
+    call = Call(
+        flow,
+        {
+            "connections_by_caller": [CONSUMER],
+            "active_fault": None,
+            "complaint": {"docket": "WZ1"},
+            "queue": {"queue": "WZ-hazard", "priority": 10},
+        },
+    )
     call.send(CallStarted("9000000002"))
     call.send(DigitsEntered("2"))
     call.send(DigitsEntered("1"))
@@ -198,19 +232,44 @@ def test_session_round_trips_through_json(flow: Any) -> None:
     ("spec", "message"),
     [
         ({"start": "a", "nodes": {"a": {"type": "dance"}}}, "t.nodes.a.type: unknown node type"),
-        ({"start": "a", "nodes": {"a": {"type": "say", "prompt": "x", "next": "b"}}},
-         "t.nodes.a.next: no node named 'b'"),
-        ({"start": "a", "nodes": {"a": {"type": "menu", "prompt": "x", "options": {"12": "a"}}}},
-         "t.nodes.a.options: keys must be single keypad keys"),
-        ({"start": "a", "nodes": {"a": {"type": "collect", "prompt": "x", "validator": "nope",
-                                         "max_digits": 2, "store": "v", "invalid_prompt": "x",
-                                         "next": "a"}}},
-         "t.nodes.a.validator: unknown validator"),
-        ({"start": "a", "nodes": {"a": {"type": "hangup", "colour": "red"}}},
-         "t.nodes.a: unknown key(s) colour"),
-        ({"start": "a", "nodes": {"a": {"type": "say", "prompt": "x", "next": "a",
-                                         "params": {"n": "shout:x"}}}},
-         "t.nodes.a.params.n: unknown kind 'shout'"),
+        (
+            {"start": "a", "nodes": {"a": {"type": "say", "prompt": "x", "next": "b"}}},
+            "t.nodes.a.next: no node named 'b'",
+        ),
+        (
+            {"start": "a", "nodes": {"a": {"type": "menu", "prompt": "x", "options": {"12": "a"}}}},
+            "t.nodes.a.options: keys must be single keypad keys",
+        ),
+        (
+            {
+                "start": "a",
+                "nodes": {
+                    "a": {
+                        "type": "collect",
+                        "prompt": "x",
+                        "validator": "nope",
+                        "max_digits": 2,
+                        "store": "v",
+                        "invalid_prompt": "x",
+                        "next": "a",
+                    }
+                },
+            },
+            "t.nodes.a.validator: unknown validator",
+        ),
+        (
+            {"start": "a", "nodes": {"a": {"type": "hangup", "colour": "red"}}},
+            "t.nodes.a: unknown key(s) colour",
+        ),
+        (
+            {
+                "start": "a",
+                "nodes": {
+                    "a": {"type": "say", "prompt": "x", "next": "a", "params": {"n": "shout:x"}}
+                },
+            },
+            "t.nodes.a.params.n: unknown kind 'shout'",
+        ),
     ],
 )
 def test_bad_flows_are_refused_with_the_path(spec: dict[str, Any], message: str) -> None:

@@ -73,8 +73,15 @@ def test_bad_requests_are_refused_and_change_nothing(api: Any, services: Any) ->
     assert api.post("/api/operators/cz-op01/dance", headers=admin).status_code == 404
     assert api.post("/api/operators/nobody/ready", headers=admin).status_code == 404
     assert api.post("/api/operators/cz-op01/pause", headers=admin, json={}).status_code == 400
-    assert api.post("/api/operators/cz-op01/pause", headers=admin,
-                    data="not json", content_type="application/json").status_code == 400
+    assert (
+        api.post(
+            "/api/operators/cz-op01/pause",
+            headers=admin,
+            data="not json",
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
     # offline → pause is not a valid transition: 409 with the state, and still offline
     refused = api.post("/api/operators/cz-op01/pause", headers=admin, json={"reason": "x"})
     assert refused.status_code == 409 and refused.get_json()["state"] == "offline"
@@ -88,6 +95,7 @@ def test_redis_down_is_a_clear_503(api: Any, services: Any) -> None:
     from store.live_routing import RedisLiveState
 
     services.extras["routing"].live = RedisLiveState(
-        redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2), services.queues)
+        redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2), services.queues
+    )
     response = api.get("/api/live", headers=token(services, Role.ADMIN))
     assert response.status_code == 503 and "unavailable" in response.get_json()["error"]

@@ -38,8 +38,9 @@ def test_resync_replaces_the_picture(services: Any) -> None:
     port = services.extras["asterisk_live_queues"]
     now = services.clock().timestamp()
     port.caller_waiting("gone.1", "CZ-hi", 0, now)
-    entry = WaitingEntry(call_id="stays.2", queue="CZ-en", position=1, priority=0, wait_s=30,
-                         channel="PJSIP/trunk-1")
+    entry = WaitingEntry(
+        call_id="stays.2", queue="CZ-en", position=1, priority=0, wait_s=30, channel="PJSIP/trunk-1"
+    )
     port.resynchronise([OperatorPresence("cz-op02", Presence.PAUSED, "lunch")], [entry], now)
     live = routing.live_view()
     assert live["queues"]["CZ-hi"]["waiting"] == 0

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "run_ivr.py"), *args], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_ivr.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture
@@ -40,7 +46,9 @@ def test_seed_then_call_gives_a_docket_in_the_database(cli_env: dict[str, str]) 
     docket = lines[-1].removeprefix("OUTCOME: docket ")
     engine = create_engine(cli_env["DATABASE_URL"])
     with engine.connect() as conn:
-        assert conn.execute(select(t.complaints.c.id).where(t.complaints.c.docket == docket)).first()
+        assert conn.execute(
+            select(t.complaints.c.id).where(t.complaints.c.docket == docket)
+        ).first()
     engine.dispose()
 
 
@@ -48,8 +56,10 @@ def test_check_names_the_bad_path_of_a_broken_flow(tmp_path: Path, cli_env: dict
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     flow = config / "flows" / "1912.toml"
-    flow.write_text(flow.read_text(encoding="utf-8").replace(
-        'next = "outage_check"', 'next = "nowhere"', 1), encoding="utf-8")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace('next = "outage_check"', 'next = "nowhere"', 1),
+        encoding="utf-8",
+    )
     result = run(["check"], {**cli_env, "HELPLINE_CONFIG_DIR": str(config)})
     assert result.returncode == 2
     assert "1912.nodes.which_connection.next: no node named 'nowhere'" in result.stderr
@@ -71,8 +81,11 @@ def test_check_passes_on_the_shipped_configuration(cli_env: dict[str, str]) -> N
 
 
 def test_call_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
-           "HELPLINE_VAR_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+        "HELPLINE_VAR_DIR": str(tmp_path / "var"),
+    }
     env.pop("REDIS_URL", None)
     result = run(["call", "--caller", "9000000002", "--keys", "2"], env)
     assert result.returncode == 1

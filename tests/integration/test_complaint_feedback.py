@@ -245,9 +245,7 @@ def test_unsigned_feedback_requests_are_refused(services: Any) -> None:
     assert reply.status_code == 403
 
 
-def test_a_call_with_no_status_report_is_recovered_as_unanswered(
-    services: Any, clock: Any
-) -> None:
+def test_a_call_with_no_status_report_is_recovered_as_unanswered(services: Any, clock: Any) -> None:
     row = resolved_complaint(services)
     desk = with_dialler(services, FakeDialler(), pace_s=0)
     clock.advance(minutes=30)

@@ -228,8 +228,10 @@ def _lifecycle_present() -> bool:
     return True
 
 
-@pytest.mark.skipif(not _lifecycle_present(),
-                    reason="services.complaint_lifecycle.resolve_linked_to_fault not available")
+@pytest.mark.skipif(
+    not _lifecycle_present(),
+    reason="services.complaint_lifecycle.resolve_linked_to_fault not available",
+)
 def test_restore_resolves_the_complaints_linked_to_the_fault(api: Any, services: Any) -> None:
     out = io.StringIO()
     run_call(services, caller="9000000001", keys=["2", "1", "1"], out=out, read_line=lambda: None)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from complaints.docket import parse_docket, ValidDocket
+from complaints.docket import ValidDocket, parse_docket
 from services.terminal_phone import run_call
 from store import schema as t
 
@@ -46,8 +46,9 @@ def test_two_connections_on_one_mobile_are_offered_by_position(services: Any) ->
     assert any("connection ending 0 0 0 4, press 2" in line for line in lines)
     with services.engine.connect() as conn:
         complaint = conn.execute(select(t.complaints)).one()
-        consumer = conn.execute(select(t.consumers.c.ivrs).where(
-            t.consumers.c.id == complaint.consumer_id)).scalar()
+        consumer = conn.execute(
+            select(t.consumers.c.ivrs).where(t.consumers.c.id == complaint.consumer_id)
+        ).scalar()
     assert consumer == "1000000004"
 
 

@@ -65,8 +65,9 @@ def stack(tmp_path: Any, migrated_engine: Any, database_url: str) -> Any:
     import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("reliability_stack",
-                                                  __file__.replace("conftest.py", "stack.py"))
+    spec = importlib.util.spec_from_file_location(
+        "reliability_stack", __file__.replace("conftest.py", "stack.py")
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["reliability_stack"] = module

@@ -50,16 +50,35 @@ class Stack:
         self.web: subprocess.Popen[bytes] | None = None
 
     def run(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, str(ROOT / "run_ivr.py"), *args], env=self.env,
-                              capture_output=True, text=True, timeout=300, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run_ivr.py"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     def start_redis(self) -> None:
         self.redis = subprocess.Popen(
-            [self.redis_bin, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.redis_bin,
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(self.redis_port)
 
     def stop_redis(self) -> None:
@@ -71,10 +90,25 @@ class Stack:
     def start_web(self, workers: int = 2) -> None:
         with (self.folder / "gunicorn.log").open("ab") as log:
             self.web = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
-                 f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
-                 "run_ivr:wsgi()"],
-                env=self.env, cwd=ROOT, stdout=log, stderr=log)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-w",
+                    str(workers),
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--timeout",
+                    "30",
+                    "--graceful-timeout",
+                    "5",
+                    "run_ivr:wsgi()",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -90,8 +124,9 @@ class Stack:
 
     def worker_pids(self) -> list[int]:
         assert self.web is not None
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.web.pid)],
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.web.pid)], capture_output=True, text=True
+        ).stdout
         return [int(p) for p in out.split()]
 
     def kill_worker(self) -> int:
@@ -146,9 +181,15 @@ class Caller:
         for attempt in range(6):
             conn = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=20)
             try:
-                conn.request("POST", path, body, {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Twilio-Signature": signature})
+                conn.request(
+                    "POST",
+                    path,
+                    body,
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Twilio-Signature": signature,
+                    },
+                )
                 response = conn.getresponse()
                 payload = response.read()
                 result.statuses.append(response.status)
@@ -165,8 +206,14 @@ class Caller:
 
     def call(self, sid: str, keys: list[str], *, pause_s: float = 0.0) -> CallResult:
         result = CallResult(sid)
-        form = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+919000000002",
-                "To": "+911912", "CallStatus": "in-progress", "Direction": "inbound"}
+        form = {
+            "CallSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+919000000002",
+            "To": "+911912",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+        }
         page = self.post("/twilio/voice", form, result)
         for key in keys:
             if page is None:

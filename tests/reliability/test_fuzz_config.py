@@ -17,8 +17,14 @@ from config.errors import ConfigError
 from config.settings import CONFIG_DIR, load_settings
 
 FILES = ["helpline.toml", "prompts.toml", "queues.toml", "complaints.toml", "flows/1912.toml"]
-junk = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=12),
-                 st.lists(st.integers(), max_size=3), st.just({"x": 1}))
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=3),
+    st.just({"x": 1}),
+)
 
 
 def paths_of(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -46,8 +52,13 @@ def to_toml(data: dict[str, Any]) -> str:
         if isinstance(v, list):
             return "[" + ", ".join(scalar(x) for x in v if x is not None) + "]"
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{json.dumps(str(k))} = {scalar(x)}" for k, x in v.items()
-                                   if x is not None) + "}"
+            return (
+                "{"
+                + ", ".join(
+                    f"{json.dumps(str(k))} = {scalar(x)}" for k, x in v.items() if x is not None
+                )
+                + "}"
+            )
         return '""'
 
     lines: list[str] = []
@@ -70,12 +81,17 @@ def originals() -> dict[str, dict[str, Any]]:
     return {f: tomllib.loads((CONFIG_DIR / f).read_text(encoding="utf-8")) for f in FILES}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
-def test_corrupted_values_are_refused_clearly(tmp_path_factory: Any, originals: Any, data: Any) -> None:
+def test_corrupted_values_are_refused_clearly(
+    tmp_path_factory: Any, originals: Any, data: Any
+) -> None:
     folder = tmp_path_factory.mktemp("cfg")
-    shutil.copytree(CONFIG_DIR, folder, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        CONFIG_DIR, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
     name = data.draw(st.sampled_from(FILES))
     content = originals[name]
     import copy
@@ -99,20 +115,30 @@ def test_corrupted_values_are_refused_clearly(tmp_path_factory: Any, originals: 
 
 @pytest.mark.parametrize("name", FILES)
 def test_garbage_files_are_refused_clearly(tmp_path: Path, name: str) -> None:
-    shutil.copytree(CONFIG_DIR, tmp_path, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        CONFIG_DIR,
+        tmp_path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+    )
     (tmp_path / name).write_bytes(b"\xff\xfe[not toml")
     with pytest.raises(ConfigError, match=Path(name).name):
         run_ivr.load_configuration(
-            load_settings({"HELPLINE_VAR_DIR": str(tmp_path / "var")}, config_dir=tmp_path))
+            load_settings({"HELPLINE_VAR_DIR": str(tmp_path / "var")}, config_dir=tmp_path)
+        )
 
 
 def test_the_toml_writer_round_trips_the_shipped_files(tmp_path: Path, originals: Any) -> None:
     """Guards the fuzzer itself: unmodified content written back must load without error."""
-    shutil.copytree(CONFIG_DIR, tmp_path, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        CONFIG_DIR,
+        tmp_path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+    )
     for name, content in originals.items():
         (tmp_path / name).write_text(to_toml(content), encoding="utf-8")
         assert tomllib.loads((tmp_path / name).read_text(encoding="utf-8")) == content
     run_ivr.load_configuration(
-        load_settings({"HELPLINE_VAR_DIR": str(tmp_path / "var")}, config_dir=tmp_path))
+        load_settings({"HELPLINE_VAR_DIR": str(tmp_path / "var")}, config_dir=tmp_path)
+    )

@@ -4,7 +4,6 @@ caller was told exists in SQL, and every call either finished or fell back to an
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,7 +16,9 @@ pytestmark = pytest.mark.slow
 CALLS = 200
 
 
-def test_kill_minus_nine_during_two_hundred_calls(stack: Any, caller: Any, database_url: str) -> None:
+def test_kill_minus_nine_during_two_hundred_calls(
+    stack: Any, caller: Any, database_url: str
+) -> None:
     killed: list[int] = []
     started = threading.Semaphore(0)
 
@@ -43,6 +44,7 @@ def test_kill_minus_nine_during_two_hundred_calls(stack: Any, caller: Any, datab
     assert set(told) <= stored, f"dockets told but lost: {set(told) - stored}"
     assert all(s < 500 for r in results for s in r.statuses)
     unfinished = [r for r in results if not r.ended]
-    assert not unfinished, f"{len(unfinished)} calls neither finished nor reached an operator: " \
-        f"{unfinished[:2]}"
+    assert not unfinished, (
+        f"{len(unfinished)} calls neither finished nor reached an operator: {unfinished[:2]}"
+    )
     assert all(len(r.dockets) <= 1 for r in results), "a call was told two different dockets"

@@ -28,8 +28,11 @@ def test_two_hundred_concurrent_calls_without_an_error(stack: Any, caller: Any) 
         done = []
         k = 0
         while time.monotonic() < deadline:
-            done.append(caller.call(f"CA{n:016d}{k:016d}", rng.choice(SCRIPTS),
-                                    pause_s=rng.uniform(0.5, 1.5)))
+            done.append(
+                caller.call(
+                    f"CA{n:016d}{k:016d}", rng.choice(SCRIPTS), pause_s=rng.uniform(0.5, 1.5)
+                )
+            )
             k += 1
         return done
 

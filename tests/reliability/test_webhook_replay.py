@@ -17,8 +17,15 @@ CALLS = 130
 
 
 def form(sid: str, **extra: str) -> dict[str, str]:
-    return {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+919000000002",
-            "To": "+911912", "CallStatus": "in-progress", "Direction": "inbound", **extra}
+    return {
+        "CallSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+919000000002",
+        "To": "+911912",
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        **extra,
+    }
 
 
 def test_thousand_replayed_and_duplicated_webhooks(
@@ -31,7 +38,10 @@ def test_thousand_replayed_and_duplicated_webhooks(
     for n in range(CALLS):
         sid = f"CA{n:032d}"
         start = form(sid)
-        pages = [twiml(signed_post("/twilio/voice", start)), twiml(signed_post("/twilio/voice", start))]
+        pages = [
+            twiml(signed_post("/twilio/voice", start)),
+            twiml(signed_post("/twilio/voice", start)),
+        ]
         sent += 2
         # a repeated start re-renders the same first prompt
         assert ET.tostring(pages[0]) == ET.tostring(pages[1])

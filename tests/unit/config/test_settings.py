@@ -23,15 +23,19 @@ def test_defaults_are_embedded_and_local(tmp_path: Path) -> None:
 
 
 def test_environment_overrides() -> None:
-    s = load_settings({
-        "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/test",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "HTTP_PORT": "9000",
-        "PUBLIC_BASE_URL": "https://ivr.example.in/",
-        "TWILIO_ACCOUNT_SID": "AC123",
-        "TWILIO_AUTH_TOKEN": "secret",
-        "AMI_HOST": "127.0.0.1", "AMI_USERNAME": "h1912", "AMI_SECRET": "x",
-    })
+    s = load_settings(
+        {
+            "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "HTTP_PORT": "9000",
+            "PUBLIC_BASE_URL": "https://ivr.example.in/",
+            "TWILIO_ACCOUNT_SID": "AC123",
+            "TWILIO_AUTH_TOKEN": "secret",
+            "AMI_HOST": "127.0.0.1",
+            "AMI_USERNAME": "h1912",
+            "AMI_SECRET": "x",
+        }
+    )
     assert s.http_port == 9000 and s.public_base_url == "https://ivr.example.in"
     assert s.twilio_rest_enabled and s.ami_enabled
 
@@ -63,7 +67,8 @@ def test_corrupt_config_file_is_named(tmp_path: Path) -> None:
 def test_unknown_timezone_is_named(tmp_path: Path) -> None:
     shutil.copytree(CONFIG_DIR, tmp_path / "config", ignore=shutil.ignore_patterns("*.py"))
     path = tmp_path / "config" / "helpline.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("Asia/Kolkata", "Mars/Olympus"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Asia/Kolkata", "Mars/Olympus"), encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="helpline.timezone"):
         load_settings({}, config_dir=tmp_path / "config")

@@ -436,7 +436,9 @@ def test_join_concatenates_text_and_words_in_order() -> None:
 
 def readouts(lang: Language) -> st.SearchStrategy[Phrase]:
     """Any read-out in `lang`, over its whole input range."""
-    spelled = st.text(alphabet="0123456789ABCXYZabcxyz -", min_size=1).filter(lambda s: any(c.isalnum() for c in s))
+    spelled = st.text(alphabet="0123456789ABCXYZabcxyz -", min_size=1).filter(
+        lambda s: any(c.isalnum() for c in s)
+    )
     return st.one_of(
         st.builds(number, st.integers(min_value=0, max_value=10**15), st.just(lang)),
         st.builds(digits, spelled, st.just(lang)),
