@@ -10,6 +10,7 @@ composition root's job (`run_ivr.py`).
 from __future__ import annotations
 
 import ipaddress
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from config.errors import ConfigError
 CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
 DEFAULT_PAYMENT_LINK = "https://pay.example.invalid/{company}/{ivrs}"
+DEFAULT_AMI_DIAL = "PJSIP/{number}@trunk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class Settings:
     ami_port: int = 5038
     ami_username: str | None = None
     ami_secret: str | None = None
+    # Where AMI Originate dials an outbound call (feedback calls); `{number}` is the consumer's.
+    ami_dial: str = DEFAULT_AMI_DIAL
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     timezone: str = "Asia/Kolkata"
@@ -124,6 +128,7 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         ami_port=_port(env, "AMI_PORT", 5038),
         ami_username=env.get("AMI_USERNAME") or None,
         ami_secret=env.get("AMI_SECRET") or None,
+        ami_dial=_ami_dial(env),
         agi_host=_host(env, "AGI_HOST", "127.0.0.1"),
         agi_port=_port(env, "AGI_PORT", 4573),
         timezone=timezone,
@@ -144,6 +149,25 @@ def _secret_key(env: Mapping[str, str]) -> str | None:
     if value is not None and len(value) < 16:
         raise ConfigError("HELPLINE_SECRET_KEY: too short (use at least 32 random characters)")
     return value
+
+
+def _ami_dial(env: Mapping[str, str]) -> str:
+    """The Originate channel: exactly one `{number}` field and no other braces."""
+    raw = env.get("AMI_DIAL") or DEFAULT_AMI_DIAL
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(raw)
+            if name is not None
+        ]
+    except ValueError:
+        fields = []
+    if fields != [("number", "", None)] or any(c in raw for c in " \t\r\n,"):
+        raise ConfigError(
+            f"AMI_DIAL: expected a dial string with one {{number}}, e.g. "
+            f"{DEFAULT_AMI_DIAL!r}; got {raw!r}"
+        )
+    return raw
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

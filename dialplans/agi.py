@@ -1,7 +1,8 @@
-"""The FastAGI server: panoramisk's `Application` on a TCP port, with our two routes.
+"""The FastAGI server: panoramisk's `Application` on a TCP port, with our three routes.
 
 `agi://HOST:PORT/1912` runs the IVR for a call, `agi://HOST:PORT/1912-full` apologises and
-offers a callback when app_queue turned the caller away (see `dialplans.agi_session`). Any
+offers a callback when app_queue turned the caller away, `agi://HOST:PORT/feedback` runs an
+answered outbound feedback call (see `dialplans.agi_session`). Any
 other script name is logged by panoramisk and closed, which leaves the dialplan's defaults in
 place (the caller is queued). One guard is added around panoramisk: it reads the AGI headers
 with `read()` until a blank line and would spin forever on a peer that closes first, so the
@@ -18,7 +19,7 @@ from panoramisk.fast_agi import Application
 
 from dialplans.agi_session import IvrOverAgi
 from dialplans.errors import AgiHangup
-from dialplans.generate import ROUTE_IVR, ROUTE_TURNED_AWAY
+from dialplans.generate import ROUTE_FEEDBACK, ROUTE_IVR, ROUTE_TURNED_AWAY
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class FastAgiServer:
         self._app = Application(loop=asyncio.get_running_loop())
         self._app.add_route(ROUTE_IVR, self._calls.ivr)
         self._app.add_route(ROUTE_TURNED_AWAY, self._calls.turned_away)
+        self._app.add_route(ROUTE_FEEDBACK, self._calls.feedback)
         self._server = await asyncio.start_server(self._accept, host, port)
         bound = self._server.sockets[0].getsockname()
         log.info("FastAGI on agi://%s:%s/%s", bound[0], bound[1], ROUTE_IVR)

@@ -3,7 +3,8 @@
 It connects to our FastAGI server as Asterisk would, sends the `agi_*` headers, then answers
 each command: `STREAM FILE` plays instantly (or is interrupted by the caller's next key when
 `barge_in` is set), `GET DATA` returns the caller's next answer (an empty answer is a timeout),
-`SET VARIABLE` is remembered; `think_s` makes the caller pause before keying, as a person
+`SET VARIABLE` is remembered, `GET VARIABLE` reads the channel variables given (as an
+originated call carries them); `think_s` makes the caller pause before keying, as a person
 would. When the answers run out and the server asks for input, the
 caller hangs up: either Asterisk's `HANGUP` line or a closed socket. Everything said and done is
 kept in a `PeerLog`. This is test equipment, not part of the service: the real peer is Asterisk.
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import shlex
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +39,7 @@ class PeerLog:
 class _Caller:
     answers: list[str]
     barge_in: bool
+    channel_variables: dict[str, str] = field(default_factory=dict)
     pending_rest: str | None = None  # digits still to key after a barge-in
 
     def next_answer(self) -> str | None:
@@ -56,6 +58,7 @@ async def call(
     barge_in: bool = False,
     hangup: HangupStyle = "line",
     think_s: Callable[[], float] | None = None,
+    channel_variables: Mapping[str, str] | None = None,
 ) -> PeerLog:
     """Place one scripted call against a FastAGI server; returns what happened."""
     reader, writer = await asyncio.open_connection(host, port)
@@ -77,7 +80,7 @@ async def call(
     writer.write("".join(f"{k}: {v}\n" for k, v in headers.items()).encode() + b"\n")
     await writer.drain()
     log = PeerLog()
-    state = _Caller(list(answers), barge_in)
+    state = _Caller(list(answers), barge_in, dict(channel_variables or {}))
     answered_at: float | None = None
     try:
         while line := await reader.readline():
@@ -137,6 +140,9 @@ def _answer(command: str, state: _Caller, log: PeerLog) -> tuple[str | None, boo
             return None, False
         log.inputs.append(answer)
         return (f"200 result={answer}" if answer else "200 result= (timeout)"), True
+    if verb == "GET VARIABLE":
+        value = state.channel_variables.get(words[2])
+        return ("200 result=0" if value is None else f"200 result=1 ({value})"), False
     if verb == "SET VARIABLE":
         log.variables[words[2]] = words[3] if len(words) > 3 else ""
         return "200 result=1", False

@@ -9,7 +9,10 @@ would on Twilio), `Enqueue` → `SET VARIABLE`s the dialplan's `Queue()` reads, 
 The engine is blocking (Redis, SQL) and runs on a thread pool so one slow turn holds up no
 other call. A caller who hangs up ends the session as `CallerHungUp`; any failure is logged
 with the call id and the script just ends, leaving the dialplan's defaults in place, so the
-caller still reaches an operator. Phone numbers are masked in logs.
+caller still reaches an operator. Phone numbers are masked in logs. The `feedback` route runs
+an answered outbound feedback call: the feedback id comes as the first AGI argument (else the
+channel variable `FEEDBACK_ID`), the call is bound to it, and the feedback call service drives
+the same loop; when the call ends the lifecycle hears of it (a no-op once an answer is recorded).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -77,6 +81,15 @@ def queue_variables(enqueue: Enqueue, queues: QueueSet) -> list[tuple[str, str]]
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackLeg:
+    """What the feedback route needs from the complaint lifecycle."""
+
+    calls: CallService  # runs the `feedback` flow
+    bind: Callable[[str, int], None]  # call id -> feedback id, before the first turn
+    ended: Callable[[int, str], object]  # (feedback id, carrier status) once the call is over
+
+
 class AgiChannel:
     """One AGI conversation: commands out, panoramisk's parsed replies in; hang-ups raised."""
 
@@ -117,6 +130,12 @@ class AgiChannel:
             raise AgiHangup("GET DATA failed")
         return str(reply.get("result", ("", ""))[0])
 
+    async def get_variable(self, name: str) -> str:
+        """A channel variable's value ("" when unset)."""
+        reply = await self.send(f"GET VARIABLE {name}")
+        found, value = reply.get("result", ("0", ""))
+        return str(value) if str(found) == "1" else ""
+
     async def set_variable(self, name: str, value: str) -> None:
         clean = value.replace('"', "").replace("\n", " ")
         await self.send(f'SET VARIABLE {name} "{clean}"')
@@ -133,9 +152,11 @@ class IvrOverAgi:
         queues: QueueSet,
         local_now: Callable[[], datetime],
         callbacks: CallbackRequests | None = None,
+        feedback: FeedbackLeg | None = None,
         threads: int = 8,
     ) -> None:
         self._calls = calls
+        self._feedback = feedback
         self._catalogue = catalogue
         self._names = AudioNames(catalogue)
         self._queues = queues
@@ -170,13 +191,16 @@ class IvrOverAgi:
         except Exception:
             log.exception("call %s: IVR failed; the dialplan queues the caller", call_id)
 
-    async def _converse(self, channel: AgiChannel, result: TurnResult) -> None:
+    async def _converse(
+        self, channel: AgiChannel, result: TurnResult, calls: CallService | None = None
+    ) -> None:
+        service = calls or self._calls
         while True:
             asked = await self._perform(channel, result)
             if asked is None:
                 return
             event, turn = asked
-            following = await self._offload(self._calls.handle, channel.call_id, event, turn=turn)
+            following = await self._offload(service.handle, channel.call_id, event, turn=turn)
             if following is None:
                 log.warning(
                     "call %s: no session any more; the dialplan queues the caller", channel.call_id
@@ -233,13 +257,52 @@ class IvrOverAgi:
             )
         return list(plan.files)
 
-    async def _hung_up(self, call_id: str) -> None:
+    async def _hung_up(self, call_id: str, calls: CallService | None = None) -> None:
+        service = calls or self._calls
         try:
-            session = await self._offload(self._calls.current, call_id)
+            session = await self._offload(service.current, call_id)
             if session is not None and not session.ended:
-                await self._offload(self._calls.handle, call_id, CallerHungUp())
+                await self._offload(service.handle, call_id, CallerHungUp())
         except Exception:
             log.exception("call %s: could not record the hang-up", call_id)
+
+    # --- an answered feedback call -----------------------------------------------------------
+
+    async def feedback(self, request: Request) -> None:
+        headers = request.headers
+        call_id = str(headers.get("agi_uniqueid") or "")
+        leg = self._feedback
+        if leg is None or not call_id:
+            log.error("feedback call %s: no feedback flow here; hanging up", call_id or "-")
+            return
+        channel = AgiChannel(request, call_id)
+        feedback_id: int | None = None
+        try:
+            raw = str(headers.get("agi_arg_1") or "") or await channel.get_variable("FEEDBACK_ID")
+            if not raw.isdigit():
+                log.warning("feedback call %s: no FEEDBACK_ID; hanging up", call_id)
+                return
+            feedback_id = int(raw)
+            number = str(headers.get("agi_arg_2") or "")
+            number = number or await channel.get_variable("HELPLINE_NUMBER")
+            await self._offload(leg.bind, call_id, feedback_id)
+            log.info("feedback call %s: answered (feedback %s)", call_id, feedback_id)
+            result = await self._offload(leg.calls.start, call_id, number, CHANNEL)
+            await self._converse(channel, result, leg.calls)
+        except AgiHangup as gone:
+            log.info("feedback call %s: hung up (%s)", call_id, gone)
+            await self._hung_up(call_id, leg.calls)
+        except Exception:
+            log.exception("feedback call %s: failed", call_id)
+        finally:
+            if feedback_id is not None:
+                await self._ended(leg, feedback_id)
+
+    async def _ended(self, leg: FeedbackLeg, feedback_id: int) -> None:
+        try:
+            await self._offload(leg.ended, feedback_id, "completed")
+        except Exception:
+            log.exception("feedback %s: could not record the end of the call", feedback_id)
 
     # --- turned away by app_queue -------------------------------------------------------------
 

@@ -5,7 +5,8 @@ what belongs to the Asterisk side (FastAGI server, AMI link, mirror) from the se
 handed. `serve` runs the FastAGI server and the AMI link on their own event loop in a daemon
 thread (`BackgroundFrontEnds`), next to the blocking HTTP server; `agi` runs them alone. Other
 parts of the service reach Asterisk through `services.extras["asterisk"]`, whose `send` is
-safe to call from any thread.
+safe to call from any thread; with the AMI link configured, the complaint lifecycle places
+feedback calls through the `AmiDialler` in `services.extras["ami"]`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any, TypeVar
 
 from dialplans.actions import AmiAction
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import IvrOverAgi
+from dialplans.agi_session import FeedbackLeg, IvrOverAgi
 from dialplans.ami import ActionResult, AmiLink
+from dialplans.dialler import AmiDialler
 from dialplans.errors import ToolMissing
 from dialplans.generate import (
     DialplanOptions,
@@ -42,6 +44,9 @@ from dialplans.prompts_audio import find_tools, inventory, prompt_file, render_a
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from ivr.prompts import LANGUAGES, Catalogue
 from routing.queues import choose_queue
+from services.complaint_desk import complaint_desk
+from services.complaint_feedback_calls import FLOW as FEEDBACK_FLOW
+from services.complaint_feedback_calls import bind_feedback_call, feedback_call_service
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -187,6 +192,19 @@ def build_ami_link(settings: Any, services: Any) -> AmiLink:
     )
 
 
+def feedback_leg(services: Any) -> FeedbackLeg | None:
+    """The feedback route's hold on the lifecycle (None when there is no `feedback` flow)."""
+    if FEEDBACK_FLOW not in services.flows:
+        return None
+    return FeedbackLeg(
+        calls=feedback_call_service(services),
+        bind=lambda call_id, feedback_id: bind_feedback_call(services, call_id, feedback_id),
+        ended=lambda feedback_id, status: complaint_desk(services).feedback_call_ended(
+            feedback_id, status
+        ),
+    )
+
+
 async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
     calls = IvrOverAgi(
         calls=services.calls,
@@ -194,6 +212,7 @@ async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
         queues=services.queues,
         local_now=services.local_now,
         callbacks=SqlCallbackRequests(services.engine),
+        feedback=feedback_leg(services),
     )
     server = FastAgiServer(calls)
     await server.start(settings.agi_host, settings.agi_port)
@@ -239,11 +258,29 @@ class BackgroundFrontEnds:
         self._failure: BaseException | None = None
 
     def start(self, timeout: float = 15.0) -> BackgroundFrontEnds:
+        dialler = self._dialler() if self._settings.ami_enabled else None
         self._thread.start()
         if not self._started.wait(timeout) or self._failure is not None:
             raise RuntimeError(f"the Asterisk front-end did not start: {self._failure}")
         self._services.extras["asterisk"] = self
+        if dialler is not None:
+            self._services.extras["ami"] = dialler
         return self
+
+    def _dialler(self) -> AmiDialler:
+        """The outbound dialler, made the mirror's originate listener before the link starts
+        (any listener already there still hears of the calls it placed)."""
+        services = self._services
+        dialler = AmiDialler(
+            dial=self._settings.ami_dial,
+            send=self.send,
+            call_ended=lambda feedback_id, status: complaint_desk(services).feedback_call_ended(
+                feedback_id, status
+            ),
+            previous=services.extras.get("originate_listener"),
+        )
+        services.extras["originate_listener"] = dialler
+        return dialler
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)

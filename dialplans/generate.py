@@ -22,6 +22,8 @@ from routing.queues import Language, QueueDefinition, QueueSet
 
 ROUTE_IVR = "1912"  # agi_network_script of the IVR itself
 ROUTE_TURNED_AWAY = "1912-full"  # apology and callback offer after app_queue refused the caller
+ROUTE_FEEDBACK = "feedback"  # an answered outbound feedback call
+OUTBOUND_FLOWS = (ROUTE_FEEDBACK,)  # flows a call placed with AMI Originate can run
 RETRY_S = 5  # app_queue's pause before ringing the members again; not an admin setting
 # Member states that make a queue count as empty: nobody logged in or reachable. Paused and
 # busy operators do not: callers wait for them.
@@ -36,6 +38,7 @@ class DialplanOptions:
     default_queue: str  # where a caller goes when the IVR cannot run
     extension: str = "1912"
     context: str = "helpline-1912"
+    outbound_context: str = "helpline-1912-out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +119,34 @@ def render_context(options: DialplanOptions) -> str:
         " same => n,Set(HELPLINE_OVERFLOW=)",
         " same => n,Return()",
         "",
+        *_outbound_context(options),
     ]
     return "\n".join(lines)
+
+
+def _outbound_context(options: DialplanOptions) -> list[str]:
+    """Where an answered Originate lands: the extension is the flow, run by the FastAGI server.
+
+    The Originate's channel variables travel with the call; the feedback id and the number
+    dialled are also handed over as AGI arguments so the server needs no extra round trip.
+    """
+    lines = [
+        "; Calls we place (AMI Originate): the consumer has answered; run the flow and hang up.",
+        f"[{options.outbound_context}]",
+    ]
+    for flow in OUTBOUND_FLOWS:
+        lines += [
+            f"exten => {flow},1,NoOp(Helpline 1912 outbound {flow} call ${{UNIQUEID}})",
+            f" same => n,AGI({options.agi_url}/{flow},${{FEEDBACK_ID}},${{HELPLINE_NUMBER}})",
+            " same => n,Hangup()",
+            "",
+        ]
+    lines += [
+        "exten => i,1,Log(WARNING,Helpline 1912: no outbound flow ${INVALID_EXTEN})",
+        " same => n,Hangup()",
+        "",
+    ]
+    return lines
 
 
 def _turned_away_test() -> str:

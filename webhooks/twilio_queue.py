@@ -8,28 +8,41 @@ news for their supply, and, when the estimate is long, a callback offer (press 1
 then `<Leave>`s and keeps their place as a callback). An assignment dequeues the caller through
 the REST Queue Member resource to `connect`, which `<Dial>`s the operator's number; the
 operator leg's status callbacks move the operator to on-call and then wrap-up, and a
-ring-no-answer puts the caller back in the queue at the same place. The live state is a port
-(`LiveQueue`, which `store.live_routing.RedisLiveState` fits); without it, or without REST
-credentials, callers still queue and hear Twilio's own position, but nobody is dequeued.
+ring-no-answer puts the caller back in the queue at the same place. When a callback's turn
+comes, the reserved operator's consumer is dialled by REST (`calls.create`, paced to Twilio's
+one call a second); on answer they hear a short prompt and are `<Dial>`led to the operator with
+the same status callbacks; no answer (or no way to dial) drops the callback, frees the operator
+and is recorded in `callbacks`. In storm mode (`storm_settings` of the queue's company) the
+callback threshold is the storm's and the fault news is said on every wait visit. The live
+state is a port (`LiveQueue`, which `store.live_routing.RedisLiveState` fits); without it, or
+without REST credentials, callers still queue and hear Twilio's own position, but nobody is
+dequeued.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import redis
 from flask import Blueprint, Response, request
+from sqlalchemy import insert, select
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
 from ivr.commands import Enqueue, Param, ParamKind, Say
-from routing.acd import Action, ConnectCaller
-from routing.callbacks import CallbackOutcome, should_offer
+from routing.acd import Action, CallerKind, ConnectCaller, PlaceCallback
+from routing.callbacks import Callback, CallbackOutcome, should_offer
 from routing.errors import RoutingError
+from routing.operators import OperatorState, OperatorStatus
+from routing.queues import QueueDefinition
 from routing.wait import WaitEstimate
+from services.storm_service import storm_settings
+from store import schema as t
 from store.live import LiveStateUnavailable
 from webhooks.twiml import TwimlRenderer, link
 
@@ -38,6 +51,8 @@ log = logging.getLogger(__name__)
 WAIT, RESULT = "/twilio/queue/wait", "/twilio/queue/result"
 CALLBACK, CONNECT = "/twilio/queue/callback", "/twilio/queue/connect"
 DIALED, OPERATOR = "/twilio/queue/dialed", "/twilio/queue/operator"
+CALLBACK_ANSWERED = "/twilio/queue/callback-answered"  # the consumer picked up our callback
+CALLBACK_STATUS = "/twilio/queue/callback-status"  # the callback leg's final status
 POLL_S = 10  # how often a waiting caller's wait URL comes back (and assignment is retried)
 RETRY_DIAL = frozenset({"no-answer", "busy", "failed", "canceled"})
 ErrorHandler = Callable[[Exception], Response]
@@ -66,6 +81,8 @@ class LiveQueue(Protocol):
         fault_id: str | None = None,
         language: str | None = None,
     ) -> CallbackOutcome: ...
+    def operator_status(self, operator_id: str, now: float) -> OperatorStatus: ...
+    def callback_unanswered(self, operator_id: str, now: float) -> object: ...
 
 
 class CallLog(Protocol):
@@ -90,6 +107,22 @@ class Waiting:
         return {"queue": self.queue, "priority": self.priority, "lang": self.language}
 
 
+class Pacer:
+    """Spaces outbound calls from this process (Twilio places one a second by default)."""
+
+    def __init__(self, interval_s: float, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._interval, self._sleep = interval_s, sleep
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+
+    def wait(self) -> None:
+        with self._lock:
+            delay = self._last + self._interval - time.monotonic()
+            if delay > 0:
+                self._sleep(delay)
+            self._last = time.monotonic()
+
+
 class QueueDesk:
     """Queue TwiML and the operator hand-over; one per application."""
 
@@ -101,6 +134,7 @@ class QueueDesk:
         call_log: CallLog,
         live: LiveQueue | None,
         rest: Any | None,
+        pace_s: float = 1.0,
     ) -> None:
         self._render = renderer
         self._services = services
@@ -109,6 +143,7 @@ class QueueDesk:
         self._rest = rest
         self._base = services.settings.public_base_url
         self._queue_sids: dict[str, str] = {}
+        self._pacer = Pacer(pace_s)
 
     def _now(self) -> float:
         return float(self._services.clock().timestamp())
@@ -147,11 +182,30 @@ class QueueDesk:
                 )
         response = VoiceResponse()
         queue_time = form_int(form.get("QueueTime")) or 0
-        definition = self._services.queues[who.queue]
+        definition, storm = self._storm(self._services.queues[who.queue])
         if queue_time < POLL_S or queue_time % definition.announce_frequency_s < POLL_S:
-            self._announce(response, who, position, estimate)
+            self._announce(response, who, position, estimate, definition)
+        elif storm:  # outage news on every visit, not only with the periodic announcement
+            fault = self._fault_news(self._consumer(who)[1], who.language)
+            if fault is not None:
+                self._render.say(response, fault, self._services.local_now())
         response.pause(length=POLL_S)
         return response
+
+    def _storm(self, definition: QueueDefinition) -> tuple[QueueDefinition, bool]:
+        """The queue as storm mode has it (lowered callback threshold) and whether outage
+        news is to be repeated; unchanged when storm mode is off or Redis cannot say."""
+        try:
+            settings = storm_settings(self._services.redis, definition.company)
+        except (redis.RedisError, ValueError) as exc:
+            log.warning("storm settings unreadable (%s); queue %s as usual", exc, definition.name)
+            return definition, False
+        if not settings.get("on"):
+            return definition, False
+        threshold = settings.get("callback_offer_s")
+        if isinstance(threshold, int) and not isinstance(threshold, bool):
+            definition = replace(definition, callback_offer_s=threshold)
+        return definition, bool(settings.get("announce_outages"))
 
     def _standing(self, who: Waiting, now: float, fallback: int) -> tuple[int, WaitEstimate]:
         assert self._live is not None
@@ -162,24 +216,39 @@ class QueueDesk:
         position = place[1] if place else fallback
         return position, self._live.estimate(who.queue, position, now)
 
+    def _consumer(self, who: Waiting) -> tuple[Any, dict[str, Any] | None]:
+        """The caller's IVR session and the consumer it identified, if any."""
+        session = self._services.calls.current(who.call_id)
+        consumer = session.vars.get("consumer") if session else None
+        return session, consumer if isinstance(consumer, dict) else None
+
+    def _fault_news(self, consumer: dict[str, Any] | None, lang: str) -> Say | None:
+        """The fault news for the consumer's supply, when a known fault covers it."""
+        if consumer is None:
+            return None
+        fault = self._services.network.covering_fault(consumer, self._services.clock())
+        return None if fault is None else _fault_say(fault, lang)
+
     def _announce(
-        self, response: VoiceResponse, who: Waiting, position: int, estimate: WaitEstimate | None
+        self,
+        response: VoiceResponse,
+        who: Waiting,
+        position: int,
+        estimate: WaitEstimate | None,
+        definition: QueueDefinition,
     ) -> None:
         lang, now = who.language, self._services.local_now()
         says = [Say("queue_position", lang, (Param("position", ParamKind.NUMBER, str(position)),))]
         if estimate is not None:
             says.append(_wait_say(estimate, lang))
-        session = self._services.calls.current(who.call_id)
-        consumer = session.vars.get("consumer") if session else None
-        if isinstance(consumer, dict):
-            fault = self._services.network.covering_fault(consumer, self._services.clock())
-            if fault is not None:
-                says.append(_fault_say(fault, lang))
+        session, consumer = self._consumer(who)
+        fault = self._fault_news(consumer, lang)
+        if fault is not None:
+            says.append(fault)
         self._render.says(response, says, now)
-        definition = self._services.queues[who.queue]
         offer = (
             estimate is not None
-            and isinstance(consumer, dict)
+            and consumer is not None
             and session is not None
             and session.vars.get("caller", {}).get("kind") == "mobile"
             and should_offer(definition, estimate)
@@ -237,26 +306,33 @@ class QueueDesk:
         """Run an assignment round and dequeue each Twilio caller to their operator.
 
         With the routing service present, the round goes through it, so assignments of
-        callers from other front-ends reach their own executors. Returns the actions not
-        carried out here (callbacks to dial: the dialler's job).
+        callers from other front-ends reach their own executors (callbacks come back to
+        `execute`). Without it, this desk carries out every assignment of its own round.
         """
         if self._live is None or self._rest is None:
             return []
         routing = self._services.extras.get("routing")
         if routing is not None and routing.live is not self._live:
             routing = None  # a desk wired to another live state (tests) runs its own round
-        actions = routing.dispatch() if routing is not None else self._live.assign(now)
-        others: list[Action] = []
+        if routing is not None:
+            return list(routing.dispatch())
+        actions = self._live.assign(now)
         for action in actions:
-            if routing is None and isinstance(action, ConnectCaller):
+            if isinstance(action, ConnectCaller):
                 self._dequeue(action, now)
-            elif not isinstance(action, ConnectCaller):
-                others.append(action)
-        return others
+            else:
+                self.place_callback(action, now)
+        return list(actions)
 
     def execute(self, action: Action, now: float) -> bool:
-        """Carry out an assignment if the caller is on Twilio (its id is a CallSid)."""
-        if self._rest is None or not isinstance(action, ConnectCaller):
+        """Carry out an assignment if the caller is on Twilio (its id is a CallSid), and every
+        callback (they are asked for on the Twilio wait page)."""
+        if isinstance(action, PlaceCallback):
+            if self._live is None:
+                return False
+            self.place_callback(action, now)
+            return True
+        if self._rest is None:
             return False
         if not action.caller.id.startswith("CA"):
             return False
@@ -281,6 +357,72 @@ class QueueDesk:
             else:
                 self._live.no_answer(action.operator_id, now)
 
+    # --- callbacks ----------------------------------------------------------------------------
+
+    def place_callback(self, action: PlaceCallback, now: float) -> None:
+        """Dial the consumer for the reserved operator; if that cannot be done, drop the
+        callback (logged and recorded) so the operator is not left ringing."""
+        callback, operator_id = action.callback, action.operator_id
+        caller_id = self._services.settings.twilio_caller_id
+        if self._rest is None or not caller_id or callback is None:
+            why = "no pending request" if callback is None else "Twilio REST or caller id unset"
+            log.error(
+                "callback %s for operator %s NOT placed (%s): dropped, operator freed",
+                action.caller.id,
+                operator_id,
+                why,
+            )
+            self._callback_unanswered(operator_id, action.caller.id, "", "not-placed", now)
+            return
+        lang = callback.language or self._services.calls.flow.default_language
+        who = Waiting("", callback.queue, callback.priority, lang)
+        query = {**who.query(), "op": operator_id, "cb": callback.consumer_id}
+        status_url = link(self._base, CALLBACK_STATUS, op=operator_id, cb=callback.consumer_id)
+        self._pacer.wait()
+        try:
+            call = self._rest.calls.create(
+                to=e164(callback.phone),
+                from_=caller_id,
+                url=link(self._base, CALLBACK_ANSWERED, **query),
+                method="POST",
+                status_callback=status_url,
+                status_callback_method="POST",
+            )
+        except Exception as exc:  # a bad number, or Twilio unreachable: not dialled
+            log.warning("callback %s: dialling failed: %s", callback.consumer_id, exc)
+            self._callback_unanswered(operator_id, callback.consumer_id, "", "failed", now)
+            return
+        log.info(
+            "callback %s: dialling %s for operator %s",
+            callback.consumer_id,
+            getattr(call, "sid", "?"),
+            operator_id,
+        )
+
+    def callback_status(
+        self, call_id: str, operator_id: str, consumer_id: str, status: str
+    ) -> None:
+        """The callback leg's final status. Unanswered, or hung up before the operator
+        answered: the callback is dropped (the live state's rule) and the operator freed."""
+        if status not in RETRY_DIAL | {"completed"} or self._live is None:
+            return
+        self._callback_unanswered(operator_id, consumer_id, call_id, status, self._now())
+
+    def _callback_unanswered(
+        self, operator_id: str, consumer_id: str, call_id: str, status: str, now: float
+    ) -> None:
+        assert self._live is not None
+        member = f"{CallerKind.CALLBACK.value}:{consumer_id}"
+        current = self._live.operator_status(operator_id, now)
+        if current.state is not OperatorState.RINGING or current.caller != member:
+            return  # talking (the operator leg ends it), or already freed and moved on
+        dropped = self._live.callback_unanswered(operator_id, now)
+        if isinstance(dropped, Callback):
+            log.info(
+                "callback %s: %s; dropped, operator %s freed", consumer_id, status, operator_id
+            )
+            record_failed_callback(self._services, dropped, call_id, status)
+
     def _queue_sid(self, name: str) -> str:
         if name not in self._queue_sids:
             assert self._rest is not None
@@ -288,19 +430,21 @@ class QueueDesk:
                 self._queue_sids[str(queue.friendly_name)] = str(queue.sid)
         return self._queue_sids[name]
 
-    def connect(self, who: Waiting, operator_id: str) -> VoiceResponse:
-        """TwiML for a dequeued caller: `<Dial>` the operator, with status callbacks."""
+    def connect(self, who: Waiting, operator_id: str, callback: str = "") -> VoiceResponse:
+        """TwiML for a dequeued caller, or an answered callback (`callback` = consumer id):
+        `<Dial>` the operator, with status callbacks."""
         response = VoiceResponse()
         phone = self._log.operator_phone(operator_id)
         if phone is None:
             log.error(
-                "operator %s has no phone number; caller %s back in queue", operator_id, who.call_id
+                "operator %s has no phone number; caller %s back in queue",
+                operator_id,
+                who.call_id or callback,
             )
-            return self._requeue(who, operator_id)
-        self._render.say(
-            response, Say("connecting_operator", who.language), self._services.local_now()
-        )
-        query = {**who.query(), "op": operator_id}
+            return self._requeue(who, operator_id, callback)
+        prompt = "callback_connecting" if callback else "connecting_operator"
+        self._render.say(response, Say(prompt, who.language), self._services.local_now())
+        query = {**who.query(), "op": operator_id} | ({"cb": callback} if callback else {})
         dial = response.dial(
             action=link(self._base, DIALED, **query),
             method="POST",
@@ -314,22 +458,29 @@ class QueueDesk:
         )
         return response
 
-    def dialed(self, who: Waiting, operator_id: str, status: str) -> VoiceResponse:
+    def dialed(
+        self, who: Waiting, operator_id: str, status: str, callback: str = ""
+    ) -> VoiceResponse:
         """The `<Dial action>`: after a talk the call ends; an unanswered ring requeues."""
         if status in RETRY_DIAL:
             log.info("call %s: operator %s %s; back in the queue", who.call_id, operator_id, status)
-            return self._requeue(who, operator_id)
+            return self._requeue(who, operator_id, callback)
         if self._live is not None:
             self._live.call_ended(operator_id, self._now())  # no-op if the callback came first
         response = VoiceResponse()
         response.hangup()
         return response
 
-    def _requeue(self, who: Waiting, operator_id: str) -> VoiceResponse:
+    def _requeue(self, who: Waiting, operator_id: str, callback: str = "") -> VoiceResponse:
         if self._live is not None:
             self._live.no_answer(operator_id, self._now())  # same place, operator paused
         response = VoiceResponse()
-        self.enqueue(response, who)
+        if callback:  # the callback waits at its place again; we call back once more
+            lang = who.language
+            self._render.say(response, Say("callback_confirmed", lang), self._services.local_now())
+            response.hangup()
+        else:
+            self.enqueue(response, who)
         return response
 
     def operator_status(
@@ -362,6 +513,31 @@ def _fault_say(fault: Any, lang: str) -> Say:
         Param("etr", ParamKind.MOMENT, fault.etr.isoformat() if fault.etr else ""),
     )
     return Say("fault_news", lang, params)
+
+
+def record_failed_callback(services: Any, callback: Callback, call_id: str, status: str) -> None:
+    """Keep a dropped callback in `callbacks` (status failed) for the reports."""
+    now = services.clock()
+    consumer = select(t.consumers.c.id).where(t.consumers.c.ivrs == callback.consumer_id)
+    try:
+        with services.engine.begin() as conn:
+            conn.execute(
+                insert(t.callbacks).values(
+                    call_id=call_id or f"callback:{callback.consumer_id}",
+                    consumer_id=consumer.scalar_subquery(),
+                    number=callback.phone[:20],
+                    queue=callback.queue,
+                    priority=callback.priority,
+                    joined_at=datetime.fromtimestamp(callback.joined, now.tzinfo),
+                    status="failed",
+                    attempts=1,
+                    created_at=datetime.fromtimestamp(callback.requested_at, now.tzinfo),
+                    closed_at=now,
+                    reason=status[:80],
+                )
+            )
+    except Exception:  # the live state is already settled; a lost report row is only logged
+        log.exception("callback %s: could not record the failed callback", callback.consumer_id)
 
 
 def form_int(raw: str | None) -> int | None:
@@ -413,10 +589,24 @@ def blueprint(desk: QueueDesk, on_error: ErrorHandler) -> Blueprint:
     def connect() -> Response:
         return twiml(desk.connect(waiting(), request.args["op"]))
 
+    @bp.post(CALLBACK_ANSWERED)
+    def callback_answered() -> Response:
+        return twiml(desk.connect(waiting(), request.args["op"], request.args["cb"]))
+
+    @bp.post(CALLBACK_STATUS)
+    def callback_status() -> Response:
+        desk.callback_status(
+            request.form.get("CallSid", ""),
+            request.args["op"],
+            request.args["cb"],
+            request.form.get("CallStatus", ""),
+        )
+        return twiml(VoiceResponse())
+
     @bp.post(DIALED)
     def dialed() -> Response:
         status = request.form.get("DialCallStatus", "")
-        return twiml(desk.dialed(waiting(), request.args["op"], status))
+        return twiml(desk.dialed(waiting(), request.args["op"], status, request.args.get("cb", "")))
 
     @bp.post(OPERATOR)
     def operator() -> Response:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 VOICE, GATHER = "/twilio/voice", "/twilio/voice/gather"
 SILENCE, STATUS = "/twilio/voice/silence", "/twilio/voice/status"
+CALLBACK_STATUS = twilio_queue.CALLBACK_STATUS  # a status callback: no TwiML to re-route
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
@@ -220,6 +221,7 @@ def register(app: Flask, services: Any) -> None:
         "queue_hold",
         "callback_offer",
         "callback_confirmed",
+        "callback_connecting",
         "queue_full",
         "connecting_operator",
         "docket_repeat",
@@ -333,7 +335,7 @@ def _error_handler(front: VoiceFront) -> twilio_queue.ErrorHandler:
             request.path,
             exc_info=exc,
         )
-        if request.path in (twilio_queue.WAIT, STATUS, twilio_queue.OPERATOR):
+        if request.path in (twilio_queue.WAIT, STATUS, twilio_queue.OPERATOR, CALLBACK_STATUS):
             response = VoiceResponse()  # wait music or a callback: nothing to re-route
             if request.path == twilio_queue.WAIT:
                 response.pause(length=twilio_queue.POLL_S)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest_asyncio
 
 from dialplans import actions
 from dialplans.ami import ActionResult, AmiLink, LinkState
+from dialplans.dialler import AmiDialler
 from dialplans.events import (
     CallerAbandoned,
     CallerJoined,
@@ -24,6 +26,7 @@ from dialplans.events import (
     OriginateResult,
     WaitingEntry,
 )
+from dialplans.mirror import QueueMirror
 
 pytestmark = pytest.mark.asyncio
 
@@ -43,6 +46,7 @@ class SmallAsterisk:
         self.secret = secret
         self.logins: list[str] = []
         self.received: list[dict[str, str]] = []
+        self.variables: list[list[str]] = []  # every `Variable` header of each action
         self.members: list[dict[str, str]] = []
         self.waiting: list[dict[str, str]] = []
         self.after_login: bytes = b""
@@ -81,8 +85,10 @@ class SmallAsterisk:
             while True:
                 raw = await reader.readuntil(b"\r\n\r\n")
                 lines = raw.decode().strip().split(EOL)
-                action = dict(line.split(": ", 1) for line in lines if ": " in line)
+                pairs = [line.split(": ", 1) for line in lines if ": " in line]
+                action = dict(pairs)
                 self.received.append(action)
+                self.variables.append([value for key, value in pairs if key == "Variable"])
                 if not await self._answer(action, writer):
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -408,3 +414,84 @@ async def test_replayed_sip_call_keeps_per_call_order(asterisk: SmallAsterisk) -
     ]
     members = [f for f in facts if isinstance(f, MemberState)]
     assert members and all(m.interface == "PJSIP/agent" for m in members)
+
+
+# --- outbound calls ---------------------------------------------------------------------------
+
+
+class NoOperators:
+    def operator_for(self, interface: str) -> str | None:
+        return None
+
+
+async def test_dialler_originates_over_the_link_and_hears_the_failure(
+    asterisk: SmallAsterisk,
+) -> None:
+    ended: list[tuple[int, str]] = []
+    loop = asyncio.get_running_loop()
+    holder: list[AmiLink] = []
+    dialler = AmiDialler(
+        dial="PJSIP/{number}@trunk",
+        # As `BackgroundFrontEnds.send` does: the caller's thread waits on the link's loop.
+        send=lambda action: asyncio.run_coroutine_threadsafe(holder[0].send(action), loop).result(
+            5
+        ),
+        call_ended=lambda fid, status: ended.append((fid, status)),
+    )
+    mirror = QueueMirror(
+        operators=NoOperators(), clock=lambda: datetime.now(UTC), originates=dialler
+    )
+    link = AmiLink(
+        host="127.0.0.1",
+        port=asterisk.port,
+        username="helpline1912",
+        secret="s3cret",
+        apply=mirror.apply,
+        resynchronise=mirror.resynchronise,
+        action_timeout_s=2,
+    )
+    holder.append(link)
+    await link.start()
+    try:
+        assert await link.wait_ready(5)
+        placed = await asyncio.to_thread(
+            dialler.originate,
+            number="9000000002",
+            flow="feedback",
+            variables={"FEEDBACK_ID": "41", "DOCKET": "CZ2611270001", "LANGUAGE": "hi"},
+        )
+        assert placed
+        sent = next(a for a in asterisk.received if a.get("Action") == "Originate")
+        assert (sent["Channel"], sent["Context"], sent["Exten"], sent["Priority"]) == (
+            "PJSIP/9000000002@trunk",
+            "helpline-1912-out",
+            "feedback",
+            "1",
+        )
+        assert (sent["Async"], sent["Timeout"]) == ("true", "30000")
+        carried = asterisk.variables[asterisk.received.index(sent)]
+        assert sorted(carried) == [
+            "DOCKET=CZ2611270001",
+            "FEEDBACK_ID=41",
+            "HELPLINE_FLOW=feedback",
+            "HELPLINE_NUMBER=9000000002",
+            "LANGUAGE=hi",
+        ]
+        await asterisk.push(
+            block(
+                Event="OriginateResponse",
+                Privilege="call,all",
+                ActionID=sent["ActionID"],
+                Response="Failure",
+                Channel="PJSIP/9000000002@trunk",
+                Context="helpline-1912-out",
+                Exten="feedback",
+                Reason="3",
+                Uniqueid="<unknown>",
+            )
+        )
+        await until(lambda: ended)
+        await link.drain()
+        assert ended == [(41, "no-answer")]
+    finally:
+        await link.close()

@@ -35,6 +35,8 @@ TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT = "AC" + "1" * 32
 BASE = "https://helpline.example.in"
 QUEUE_SID = "QU" + "2" * 32
+CALLER_ID = "+15005550007"
+CALLBACK_SID = "CA" + "4" * 32
 
 
 @dataclass
@@ -82,6 +84,8 @@ def twilio_answers(request: Sent) -> tuple[int, dict[str, Any]]:
             "page_size": 50,
             "uri": path,
         }
+    if path.endswith("/Calls.json"):
+        return 201, {"sid": CALLBACK_SID, "status": "queued", "to": request.data.get("To")}
     if "/Members/" in path:
         return 200, {
             "call_sid": path.rsplit("/", 1)[1].removesuffix(".json"),
@@ -162,6 +166,7 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
         "PUBLIC_BASE_URL": BASE,
         "TWILIO_ACCOUNT_SID": ACCOUNT,
         "TWILIO_SMS_FROM": "+15005550006",
+        "TWILIO_CALLER_ID": CALLER_ID,
     }
 
 
@@ -433,3 +438,189 @@ def test_redis_live_state_fits_the_port(services: Any, clock: Any) -> None:
     post(client, callback, form("CA-op", CallStatus="completed", CallDuration="60"))
     later = clock().timestamp()
     assert live.operator_status("wz-op01", later).state is OperatorState.WRAP_UP
+
+
+# --- callbacks placed by REST, and storm mode on the wait page --------------------------------
+
+
+@dataclass
+class CallbackDesk:
+    client: FlaskClient
+    live: Any
+    transport: RecordingTransport
+    consumer: str
+
+
+@pytest.fixture
+def callback_desk(services: Any) -> CallbackDesk:
+    """The real live state and routing service, a pending callback in WZ-en, nobody ready."""
+    transport = RecordingTransport(twilio_answers)
+    services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=transport)
+    client = create_app(services).test_client()
+    live = services.extras["live_queue"]
+    with services.engine.connect() as conn:
+        consumer = conn.execute(select(t.consumers.c.ivrs).limit(1)).scalar_one()
+    now = services.clock().timestamp()
+    live.enqueue("CA-cbq", "WZ-en", 0, now)
+    outcome = live.request_callback(
+        "CA-cbq", consumer_id=consumer, phone="9000000002", now=now, language="en"
+    )
+    assert outcome is CallbackOutcome.REQUESTED
+    return CallbackDesk(client, live, transport, consumer)
+
+
+def ready_operator(services: Any) -> None:
+    from services.routing_service import OperatorAction
+
+    assert services.extras["routing"].act("wz-op01", OperatorAction.READY).ok
+
+
+def placed_calls(transport: RecordingTransport) -> list[Sent]:
+    return [s for s in transport.sent if s.method == "POST" and s.url.endswith("/Calls.json")]
+
+
+def state_of(desk: CallbackDesk, services: Any) -> Any:
+    return desk.live.operator_status("wz-op01", services.clock().timestamp()).state
+
+
+def test_callback_is_dialled_and_bridged_to_the_operator(
+    callback_desk: CallbackDesk, services: Any, clock: Any
+) -> None:
+    from routing.operators import OperatorState
+
+    desk = callback_desk
+    ready_operator(services)  # a free operator: the routing round places the callback
+    [call] = placed_calls(desk.transport)
+    assert call.url.endswith(f"/Accounts/{ACCOUNT}/Calls.json")
+    assert (call.data["To"], call.data["From"]) == ("+919000000002", CALLER_ID)
+    assert call.data["Url"].startswith(BASE + "/twilio/queue/callback-answered?")
+    assert "op=wz-op01" in call.data["Url"]
+    assert call.data["StatusCallback"].startswith(BASE + "/twilio/queue/callback-status?")
+    assert state_of(desk, services) is OperatorState.RINGING
+    # the consumer picks up: a short prompt, then the operator's phone with status callbacks
+    root = post(desk.client, call.data["Url"], form(CALLBACK_SID, From=CALLER_ID))
+    assert "call back you asked for" in root.find("Say").text
+    number = root.find("Dial/Number")
+    with services.engine.connect() as conn:
+        phone = conn.execute(select(t.operators.c.phone).where(t.operators.c.id == "wz-op01"))
+        assert number.text == phone.scalar_one()
+    assert urlsplit(number.attrib["statusCallback"]).path == "/twilio/queue/operator"
+    assert urlsplit(root.find("Dial").attrib["action"]).path == "/twilio/queue/dialed"
+    post(desk.client, number.attrib["statusCallback"], form("CA-op", CallStatus="in-progress"))
+    assert state_of(desk, services) is OperatorState.ON_CALL
+    clock.advance(seconds=60)
+    post(
+        desk.client,
+        number.attrib["statusCallback"],
+        form("CA-op", CallStatus="completed", CallDuration="60"),
+    )
+    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="completed"))
+    assert state_of(desk, services) is OperatorState.WRAP_UP
+    assert desk.live.pending_callback(desk.consumer) is None  # done: may ask again
+
+
+def test_unanswered_callback_frees_the_operator_and_is_recorded(
+    callback_desk: CallbackDesk, services: Any
+) -> None:
+    from routing.operators import OperatorState
+
+    desk = callback_desk
+    ready_operator(services)
+    [call] = placed_calls(desk.transport)
+    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="no-answer"))
+    assert state_of(desk, services) is OperatorState.READY
+    assert desk.live.pending_callback(desk.consumer) is None  # dropped, as the live state rules
+    with services.engine.connect() as conn:
+        row = conn.execute(select(t.callbacks)).one()
+        ivrs = conn.execute(
+            select(t.consumers.c.ivrs).where(t.consumers.c.id == row.consumer_id)
+        ).scalar_one()
+    assert (row.call_id, row.status, row.reason, row.queue) == (
+        CALLBACK_SID,
+        "failed",
+        "no-answer",
+        "WZ-en",
+    )
+    assert ivrs == desk.consumer
+    # a late repeat of the status changes nothing
+    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="no-answer"))
+    assert state_of(desk, services) is OperatorState.READY
+
+
+def test_operator_not_answering_a_callback_keeps_it_for_another_try(
+    callback_desk: CallbackDesk, services: Any
+) -> None:
+    from routing.operators import OperatorState
+
+    desk = callback_desk
+    ready_operator(services)
+    [call] = placed_calls(desk.transport)
+    dial = post(desk.client, call.data["Url"], form(CALLBACK_SID)).find("Dial")
+    reply = post(desk.client, dial.attrib["action"], form(CALLBACK_SID, DialCallStatus="no-answer"))
+    assert [el.tag for el in reply] == ["Say", "Hangup"]
+    assert state_of(desk, services) is OperatorState.PAUSED
+    assert desk.live.pending_callback(desk.consumer) is not None
+
+
+def test_without_a_caller_id_the_callback_is_dropped_and_the_operator_freed(
+    callback_desk: CallbackDesk, services: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    from routing.operators import OperatorState
+
+    desk = callback_desk
+    services.settings = replace(services.settings, twilio_caller_id=None)
+    with caplog.at_level(logging.ERROR, logger="webhooks.twilio_queue"):
+        ready_operator(services)
+    assert placed_calls(desk.transport) == []
+    assert "NOT placed" in caplog.text
+    assert state_of(desk, services) is OperatorState.READY
+    assert desk.live.pending_callback(desk.consumer) is None
+
+
+def storm(services: Any, company: str, **settings: Any) -> None:
+    """Storm settings as the storm service publishes them for the front-ends."""
+    services.redis.set(f"h1912:storm:settings:{company}", json.dumps(settings))
+
+
+def test_storm_mode_lowers_the_callback_threshold_and_repeats_outage_news(
+    wired: Any, services: Any
+) -> None:
+    client, live, _ = wired
+    live.free.clear()
+    live.estimate = lambda queue, position, now: WaitEstimate(90, True)  # under WZ-en's 180 s
+    to_queue(client, "CA-st")
+    consumer = services.calls.current("CA-st").vars["consumer"]
+    with services.engine.begin() as conn:
+        conn.execute(
+            insert(t.faults).values(
+                level="feeder",
+                asset_code=consumer["feeder_code"],
+                cause="rain",
+                company="WZ",
+                source="test",
+                started_at=services.clock() - timedelta(hours=1),
+                etr=services.clock() + timedelta(hours=2),
+                force_majeure=True,
+                consumers_affected=900,
+            )
+        )
+    url = "/twilio/queue/wait?queue=WZ-en&priority=0&lang=en"
+
+    def visit(queue_time: str) -> ET.Element:
+        return post(client, url, form("CA-st", QueueSid=QUEUE_SID, QueueTime=queue_time))
+
+    def said(root: ET.Element) -> str:
+        return " ".join(el.text or "" for el in root.iter("Say"))
+
+    calm_offer, calm_between = visit("0"), visit("15")
+    assert calm_offer.find("Gather") is None and "rain" in said(calm_offer)
+    assert said(calm_between) == ""  # between announcements: just the pause
+    storm(services, "WZ", on=True, callback_offer_s=60, announce_outages=True, since=None)
+    stormy_offer, stormy_between = visit("0"), visit("15")
+    assert stormy_offer.find("Gather") is not None
+    assert "rain" in said(stormy_between) and stormy_between.find("Gather") is None
+    storm(services, "EZ", on=True, callback_offer_s=60, announce_outages=True, since=None)
+    storm(services, "WZ", on=False, callback_offer_s=None, announce_outages=False, since=None)
+    assert visit("0").find("Gather") is None  # another company's storm is not this queue's
