@@ -243,6 +243,13 @@ class Context:
             self._services = build_services(self.settings)
         return self._services
 
+    def close(self) -> None:
+        """Release what the command built (database pool, Redis connection)."""
+        if self._services is not None:
+            self._services.engine.dispose()
+            self._services.redis.close()
+            self._services = None
+
 
 def cmd_db(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
@@ -531,11 +538,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(os.environ)
-        return int(args.func(args, Context(settings)))
+        ctx = Context(settings)
+        try:
+            return int(args.func(args, ctx))
+        finally:
+            ctx.close()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `run_ivr.py operator list | head` is fine
     sys.exit(main())

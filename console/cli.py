@@ -54,7 +54,14 @@ def _password(from_stdin: bool) -> str | None:
 def cmd_users(args: argparse.Namespace, ctx: Any) -> int:
     from store.db import make_engine
 
-    users = SqlUsers(make_engine(ctx.settings.database_url))
+    engine = make_engine(ctx.settings.database_url)
+    try:
+        return _users(args, SqlUsers(engine))
+    finally:
+        engine.dispose()
+
+
+def _users(args: argparse.Namespace, users: SqlUsers) -> int:
     action = args.users_action
     if action == "list":
         for user in users.all():

@@ -115,7 +115,13 @@ def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
     if args.members == "static":
         from store.db import make_engine
 
-        members = static_members(queues, SqlOperators(make_engine(settings.database_url)).all())
+        engine = make_engine(settings.database_url)
+
+        try:
+            members = static_members(queues, SqlOperators(engine).all())
+
+        finally:
+            engine.dispose()
     options = DialplanOptions(agi_url, default_queue)
     announce = hold_announcements(cfg["catalogue"])
     sections = render_queue_sections(queues, periodic_announce=announce, members=members)

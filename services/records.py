@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from complaints.kinds import ComplaintKind
 from ivr.commands import Lookup, Record
@@ -280,20 +280,25 @@ class CallRecords:
         return None if value is None else str(value)
 
     def remember_language(self, number: str, language: str, now: datetime) -> None:
+        """Keep the caller's language for next time (an upsert: concurrent calls from one
+        number race here). A preference is not worth failing a call over, so errors are logged."""
         if not number:
             return
-        with self._engine.begin() as conn:
-            done = conn.execute(
-                update(t.caller_preferences)
-                .where(t.caller_preferences.c.number == number)
-                .values(language=language, updated_at=now)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    insert(t.caller_preferences).values(
-                        number=number, language=language, updated_at=now
-                    )
-                )
+        table = t.caller_preferences
+        dialect = self._engine.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(table).values(number=number, language=language, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.number], set_={"language": language, "updated_at": now}
+        )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(statement)
+        except SQLAlchemyError:
+            log.exception("could not remember the language of %s", _mask(number))
 
     def call_started(self, call_id: str, *, caller: str, channel: str, now: datetime) -> None:
         try:
@@ -323,6 +328,10 @@ class CallRecords:
             values["ended_at"] = now
         with self._engine.begin() as conn:
             conn.execute(update(t.calls).where(t.calls.c.call_id == session.call_id).values(values))
+
+
+def _mask(number: str) -> str:
+    return number[:2] + "*" * max(0, len(number) - 4) + number[-2:]
 
 
 def check_flow_handlers(flow: Flow, records: CallRecords) -> None:

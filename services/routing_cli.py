@@ -83,14 +83,16 @@ def _list(services: Any, routing: Any) -> int:
 def cmd_token(args: argparse.Namespace, ctx: Any) -> int:
     from store.db import make_engine
 
-    tokens = SqlTokens(make_engine(ctx.settings.database_url))
+    engine = make_engine(ctx.settings.database_url)
     try:
-        token = tokens.create(
+        token = SqlTokens(engine).create(
             Role(args.role), datetime.now(UTC), operator_id=args.operator, label=args.label
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        engine.dispose()
     print(token)
     print("keep it safe: it is shown only once (stored as a hash)", file=sys.stderr)
     return 0

@@ -238,4 +238,5 @@ async def test_every_file_played_is_one_the_prompts_command_renders(
 async def test_two_hundred_calls_at_once(services: Any, agi: Any) -> None:
     calls = [place(agi, "9000000002", ["2", "1"], uniqueid=f"1800000100.{n}") for n in range(200)]
     logs = await asyncio.gather(*calls)
-    assert all(log.inputs == ["2", "1"] and log.hung_up for log in logs)
+    bad = [log for log in logs if not (log.inputs == ["2", "1"] and log.hung_up)]
+    assert not bad, (len(bad), bad[:2])
