@@ -17,12 +17,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
+from config.secret import secret_key as shared_secret_key
 from config.settings import Settings
 from services.users import SqlUsers, User, UserRole
 
@@ -34,26 +34,8 @@ EVERYONE = (UserRole.OPERATOR, UserRole.SUPERVISOR, UserRole.ADMIN)
 
 
 def secret_key(settings: Settings) -> str:
-    """The configured key, else one kept in var/secret_key (created on first use)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.var_dir) / "secret_key"
-    try:
-        existing = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        existing = ""
-    if len(existing) >= 32:
-        return existing
-    log.warning(
-        "HELPLINE_SECRET_KEY is not set: using a generated key kept in %s (set the "
-        "variable when several machines serve the console)",
-        path,
-    )
-    key = secrets.token_urlsafe(48)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(key, encoding="utf-8")
-    return key
+    """The signing key (see `config.secret`)."""
+    return shared_secret_key(settings)
 
 
 def configure(app: Flask, settings: Settings) -> None:

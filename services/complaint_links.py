@@ -11,13 +11,12 @@ cookie and no cross-site form can act for the team.
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from config.secret import secret_key as shared_secret_key
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,26 +60,8 @@ class FieldLinks:
 
 
 def field_secret(settings: Settings) -> str:
-    """The configured secret, else the one kept in var/secret_key (created on first use)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.var_dir) / "secret_key"
-    try:
-        existing = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        existing = ""
-    if len(existing) >= 32:
-        return existing
-    log.warning(
-        "HELPLINE_SECRET_KEY is not set: field-page links are signed with a key kept "
-        "in %s (set the variable when several machines serve the helpline)",
-        path,
-    )
-    key = secrets.token_urlsafe(48)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(key, encoding="utf-8")
-    return key
+    """The signing key (see `config.secret`)."""
+    return shared_secret_key(settings)
 
 
 def field_links(settings: Settings, *, valid_days: float = 14.0) -> FieldLinks:
