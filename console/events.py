@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 
 from routing.errors import RoutingError
 from store.live import LiveStateUnavailable
@@ -41,11 +41,16 @@ def stream(
 ) -> Response:
     """A response sending `source()` as event `name` whenever it changes."""
 
+    # Set when the application shuts down: open streams end at once instead of polling on.
+    stopping = current_app.extensions.get("helpline.stopping")
+
     def generate() -> Iterator[str]:
         yield "retry: 1000\n\n"
         last: Any = object()
         started = quiet = time.monotonic()
         while time.monotonic() - started < lasts_s:
+            if stopping is not None and stopping.is_set():
+                return
             try:
                 value = source()
             except (LiveStateUnavailable, RoutingError) as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from typing import Any
 
 from flask import Flask, jsonify
@@ -34,6 +35,8 @@ BLUEPRINT_MODULES: list[str] = [
 def create_app(services: Services) -> Flask:
     app = Flask("helpline1912")
     app.config["SERVICES"] = services
+    # Set on shutdown so long-lived responses (Server-Sent Events) end promptly.
+    app.extensions["helpline.stopping"] = threading.Event()
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     @app.get("/healthz")

@@ -59,8 +59,11 @@ def live_server(services: Any) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, name="test-http", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    app.extensions["helpline.stopping"].set()  # open event streams end at their next poll
     server.shutdown()
     thread.join(5)
+    for handler in [t for t in threading.enumerate() if "process_request" in t.name]:
+        handler.join(5)  # request threads finish before the test's database pool is disposed
 
 
 @pytest.fixture
