@@ -166,7 +166,9 @@ class IvrOverAgi:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="agi")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Turns already running finish (their writes commit) before the server is gone; the
+        # ones not started are dropped: their callers have hung up or fall back to the queue.
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     async def _offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
