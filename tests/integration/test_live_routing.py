@@ -8,6 +8,7 @@ import multiprocessing
 import random
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -250,11 +251,12 @@ FAST_QUEUES = {
 }
 
 
-def _worker(url: str, seed: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _worker(url: str, seed: int, results: Any, start: Any) -> None:
     """Assign, then answer and end each call at once, until the queues stay empty."""
     client = redis.Redis.from_url(url)
     live = RedisLiveState(client, load_queue_definitions(FAST_QUEUES), rng=random.Random(seed))
     made = doubles = idle = 0
+    start.wait(60)  # all processes begin together, however slowly the machine forks them
     clock = T0 + 1000.0
     while idle < 20:
         clock += 0.001
@@ -285,11 +287,14 @@ def test_no_double_assignment_across_processes(redis_url: str, redis_client: red
     # fork: the workers need no import of this module; each opens its own connection.
     context = multiprocessing.get_context("fork")
     results = context.Queue()
+    start = context.Event()
     workers = [
-        context.Process(target=_worker, args=(redis_url, seed, results)) for seed in range(WORKERS)
+        context.Process(target=_worker, args=(redis_url, seed, results, start))
+        for seed in range(WORKERS)
     ]
     for worker in workers:
         worker.start()
+    start.set()
     outcomes = [results.get(timeout=60) for _ in workers]
     for worker in workers:
         worker.join(timeout=10)
