@@ -261,7 +261,10 @@ def _worker(url: str, seed: int, results: Any, start: Any) -> None:
     while idle < 20:
         clock += 0.001
         actions = live.assign(clock)
-        idle = 0 if actions else idle + 1
+        # Stop only once nobody waits: a process that finds every operator busy for a while
+        # (the others hold them) must keep trying rather than leave with nothing done.
+        waiting = sum(client.zcard(live._key("q", q)) for q in ("CZ-hi", "CZ-hazard"))
+        idle = 0 if actions or waiting else idle + 1
         for action in actions:
             made += 1
             # Independent witnesses: an operator held twice at once, or a caller given twice.
