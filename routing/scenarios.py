@@ -24,6 +24,7 @@ from routing.errors import RoutingError
 from routing.operators import Operator, Tier
 from routing.queues import Company, Language, QueueSet, load_queue_definitions
 from routing.storm_config import StormConfig
+from routing.storm_forecast import StormWarning
 
 
 class ScenarioError(RoutingError):
@@ -111,6 +112,7 @@ class Scenario:
     scaling: bool
     storm: StormConfig | None
     control_interval_s: float = 60.0
+    warning: StormWarning | None = None  # a weather warning the supervisor entered
 
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -203,8 +205,13 @@ def reference_storm(
     seed: int = 1912,
     outage_ivr: bool = True,
     scaling: bool = True,
+    warning: bool = False,
 ) -> Scenario:
-    """The reference storm day of the domain notes, from 18:00 to 18:00 local time."""
+    """The reference storm day of the domain notes, from 18:00 to 18:00 local time.
+
+    With ``warning``, a supervisor entered a red storm warning for 19:00-23:00 before the
+    day starts (a weather nowcast), so the controller may call standby operators in ahead.
+    """
     start = datetime(2026, 6, 15, 18, 0, tzinfo=IST)
     company = Company.WZ
     both, hindi = frozenset({Language.HI, Language.EN}), frozenset({Language.HI})
@@ -213,20 +220,26 @@ def reference_storm(
         (Tier.STANDBY_1, 25, both), (Tier.STANDBY_2, 25, hindi),
     ])  # fmt: skip
     in_building = frozenset([op.id for op in operators if op.tier is Tier.STANDBY_1][:10])
-    # Calls rise within 15 minutes of the first trips; with the 19:00 baseline this makes
-    # ~3,600 fresh calls in the first hour, ~1,500/h in the sixth, the baseline by the 24th.
-    surge = Surge(3600.0, 900.0, 3640.0, 5.5 * 3600, STORM_MIX)
+    # Calls rise within 15 minutes of the first trips, to 3,600 fresh calls per hour with the
+    # 19:00 baseline (~3,200 in the first hour), ~1,500/h in the sixth, the baseline by the 24th.
+    baseline = day_profile(9000)
+    surge = Surge(3600.0, 900.0, 3600.0 - baseline[19], 6.5 * 3600, STORM_MIX)
+    warned = None
+    if warning and storm is not None:
+        red = storm.warning_calls_per_hour("red") or 0.0
+        warned = StormWarning(start + timedelta(hours=1), start + timedelta(hours=5), red,
+                              "red: thunderstorm with squall")  # fmt: skip
     return Scenario(
         name="reference", start=start, hours=24.0, seed=seed, company=company,
         queues=_queues(company, wrapup_s=10, callback_offer_s=180),
         operators=tuple(operators), standby_logged_in=in_building,
         callout_delay_s={Tier.STANDBY_1: (600.0, 1800.0), Tier.STANDBY_2: (1200.0, 4500.0)},
-        hourly_baseline=day_profile(9000), baseline_mix=NORMAL_MIX, surges=(surge,),
+        hourly_baseline=baseline, baseline_mix=NORMAL_MIX, surges=(surge,),
         languages={Language.HI: 0.85, Language.EN: 0.15}, patience_s=120.0, ivr_s=45.0,
         identified_share=0.95, ivr_finish_share=0.70, outage_ivr=outage_ivr,
         retrials=Retrials(0.6, 180.0, 5), callbacks=CallbackPolicy(0.5, 0.8, 20.0),
         restoration=RESTORATION, faults=_reference_faults(start, seed),
-        scaling=scaling and storm is not None, storm=storm,
+        scaling=scaling and storm is not None, storm=storm, warning=warned,
     )  # fmt: skip
 
 

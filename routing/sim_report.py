@@ -88,6 +88,7 @@ class SimulationReport:
     scaling: bool
     hours: float
     events: int
+    warning: str | None  # the storm warning entered before the run, if any
     intervals: tuple[IntervalReport, ...]
     totals: Totals
     peak_hour: Totals
@@ -182,6 +183,7 @@ def build_report(
         scaling=bool(header["scaling"]),
         hours=float(header["hours"]),  # type: ignore[arg-type]
         events=events,
+        warning=None if header.get("warning") is None else str(header["warning"]),
         intervals=tuple(
             interval_report(start + timedelta(seconds=i * INTERVAL_S), c)
             for i, c in enumerate(intervals)

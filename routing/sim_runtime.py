@@ -137,7 +137,8 @@ class StormLoop:
         now = s.start + timedelta(seconds=t)
         active = tuple(fault for fault in s.faults if fault.is_active(now))
         inputs = StormInputs(
-            s.company, now, active, counters.observed_per_hour(t), staffed, pool, s.outage_ivr
+            s.company, now, active, counters.observed_per_hour(t), staffed, pool, s.outage_ivr,
+            s.warning,
         )
         decision = decide(inputs, self.state, self._config)
         self.state = decision.state

@@ -126,7 +126,8 @@ class Simulation:
             handlers[kind](t, obj)
         s = self.s
         header = {"scenario": s.name, "seed": s.seed, "outage_ivr": s.outage_ivr,
-                  "scaling": s.scaling, "hours": s.hours}  # fmt: skip
+                  "scaling": s.scaling, "hours": s.hours,
+                  "warning": _warning_text(s)}  # fmt: skip
         return build_report(start=s.start, intervals=self.counters.intervals, header=header,
                             events=self.events, decisions=self._decisions)  # fmt: skip
 
@@ -401,6 +402,14 @@ class Simulation:
             self._change(str(op_id), LoggedIn(), t)
             self._recount_serving()
             self._release(str(op_id), t)
+
+
+def _warning_text(s: Scenario) -> str | None:
+    w = s.warning
+    if w is None:
+        return None
+    span = f"{w.starts:%H:%M}-{w.ends:%H:%M}"
+    return f"{w.note or 'storm warning'} {span}, {w.calls_per_hour:,.0f} fault calls/h"
 
 
 def simulate(scenario: Scenario) -> SimulationReport:

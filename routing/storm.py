@@ -7,11 +7,11 @@ One call of :func:`decide` per company and round. The rules, in order:
 - Storm settings (outage news in queue, a lower callback threshold) go on when the pressure -
   the faults' call rate, or arrivals beyond a normal day's rate, whichever is larger - reaches
   ``storm_on_calls_per_hour`` and off, after the dwell time, below ``storm_off_calls_per_hour``.
-- Only in storm mode (or with a fixed target) are standby operators called in: normal
-  staffing is the roster's job. Scale up at once when the target exceeds the staffed
-  operators and those already called out: standby operators in tier order (standby-1, then
-  standby-2; within a tier those logged in as standby first, who are made ready at once; the
-  others get an SMS call-out).
+- Only in storm mode, under a storm warning (``routing.storm_forecast.StormWarning``) or
+  with a fixed target are standby operators called in: normal staffing is the roster's job.
+  Scale up at once when the target exceeds the staffed operators and those already called
+  out: standby operators in tier order (standby-1, then standby-2; within a tier those logged
+  in as standby first, who are made ready at once; the others get an SMS call-out).
 - Scale down only after ``dwell_minutes`` since the last change, and only those the controller
   brought in, the last first: in storm mode the operators beyond the target plus a
   ``scale_down_margin`` band, out of it all of them. The band and the dwell time keep a noisy
@@ -35,7 +35,7 @@ from outages.faults import Fault
 from routing.operators import Tier
 from routing.queues import Company
 from routing.storm_config import StormConfig
-from routing.storm_forecast import Forecast, forecast_load
+from routing.storm_forecast import Forecast, StormWarning, forecast_load
 
 
 class StormMode(StrEnum):
@@ -78,6 +78,7 @@ class StormInputs:
     staffed: int  # logged in and taking calls (ready, busy, wrapping up or paused)
     pool: tuple[PoolMember, ...]
     outage_ivr: bool = True  # False: every fault call reaches the queues
+    warning: StormWarning | None = None  # the company's storm warning, if one is set
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,7 @@ class Decision:
             "faults": f.faults,
             "consumers_affected": f.consumers_affected,
             "fault_calls_per_hour": round(f.fault_calls_per_hour, 1),
+            "warning_calls_per_hour": round(f.warning_calls_per_hour, 1),
             "expected_calls_per_hour": round(f.expected_calls_per_hour, 1),
             "observed_calls_per_hour": _rounded(f.observed_calls_per_hour),
             "planned_calls_per_hour": round(f.planned_calls_per_hour, 1),
@@ -208,7 +210,7 @@ def decide(
         all_commands.append(SwitchStormSettings(on, config.storm_callback_offer_s if on else None))
     immediate = override.mode is not OverrideMode.AUTO or override.fixed_target is not None
     band = 0 if immediate else math.ceil(target * config.scale_down_margin)
-    may_grow = mode is StormMode.STORM or override.fixed_target is not None
+    may_grow = mode is StormMode.STORM or override.fixed_target is not None or forecast.warned
     scaling, commands, reason = _scale(
         inputs, state, target, may_grow=may_grow, may_shrink=dwelt or immediate, band=band
     )
@@ -375,6 +377,11 @@ def _reason(
         f" patience {config.patience_s:g} s, occupancy <= {config.max_occupancy:.0%}) needs"
         f" {f.answering} answering, {f.target_operators} with {config.shrinkage:.0%} shrinkage",
     ]
+    if f.warned and inputs.warning is not None:
+        w = inputs.warning
+        note = f" ({w.note})" if w.note else ""
+        parts.append(f"storm warning {w.starts:%d %b %H:%M}-{w.ends:%H:%M}{note}: plan for"
+                     f" {w.calls_per_hour:,.0f} fault calls/h")  # fmt: skip
     if override.mode is not OverrideMode.AUTO or override.fixed_target is not None:
         fixed = override.fixed_target
         fixed_text = "" if fixed is None else f", target fixed at {fixed}"

@@ -45,6 +45,13 @@ class StormConfig:
     callout_expiry_minutes: float
     max_operators: int
     interval_s: float
+    warning_lead_minutes: float = 90.0
+    # (level, fault calls per hour at the height of a storm of that warning level)
+    warning_levels: tuple[tuple[str, float], ...] = ()
+
+    def warning_calls_per_hour(self, level: str) -> float | None:
+        """The calls a warning of ``level`` (yellow, orange, red) brings; None if unknown."""
+        return dict(self.warning_levels).get(level.strip().lower())
 
 
 _Check = Callable[[str, object], object]
@@ -104,6 +111,12 @@ _SECTIONS: dict[str, dict[str, _Check]] = {
         "max_operators": _whole(1),
         "interval_s": _number(1.0),
     },
+    "warning": {
+        "lead_minutes": _number(0.0),
+        "yellow_calls_per_hour": _number(0.0),
+        "orange_calls_per_hour": _number(0.0),
+        "red_calls_per_hour": _number(0.0),
+    },
 }
 
 
@@ -135,7 +148,7 @@ def load_storm_config(data: Mapping[str, object]) -> StormConfig:
         forecast = load_forecast_params(forecast_table, path="forecast")
     except OutageError as exc:
         raise StormConfigError(str(exc)) from None
-    demand, service, control = (_section(data, name) for name in _SECTIONS)
+    demand, service, control, warning = (_section(data, name) for name in _SECTIONS)
     target = service.pop("target")
     assert isinstance(target, tuple)
     target_sl, target_s = float(target[0]), float(target[1])
@@ -143,7 +156,12 @@ def load_storm_config(data: Mapping[str, object]) -> StormConfig:
         raise StormConfigError(
             "control.storm_off_calls_per_hour: must not exceed storm_on_calls_per_hour"
         )
+    levels = tuple(
+        (level, float(warning[f"{level}_calls_per_hour"]))  # type: ignore[arg-type]
+        for level in ("yellow", "orange", "red")
+    )
     return StormConfig(
         forecast=forecast, target_sl=target_sl, target_s=target_s,
-        **demand, **service, **control,  # type: ignore[arg-type]
+        warning_lead_minutes=float(warning["lead_minutes"]),  # type: ignore[arg-type]
+        warning_levels=levels, **demand, **service, **control,  # type: ignore[arg-type]
     )  # fmt: skip

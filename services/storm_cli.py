@@ -1,10 +1,17 @@
 """Storm and staffing commands: `run_ivr.py storm …` and `run_ivr.py staffing …`.
 
     run_ivr.py storm --scenario reference --out DIR [--seed N] [--no-outage-ivr] [--no-scaling]
+                     [--warning]
     run_ivr.py staffing --calls-per-hour 3600 --aht 150 --target 80/20 [--patience 120]
+    run_ivr.py warning set --company WZ|all --from 19:00 --until 23:00 (--level red |
+                       --calls-per-hour N) [--note TEXT]
+    run_ivr.py warning clear --company WZ|all
+    run_ivr.py warning show
 
 `storm` simulates a scenario through the routing code and writes DIR/report.json and
-DIR/report.png, then prints a summary; `staffing` prints the staffing table around the fewest
+DIR/report.png, then prints a summary (`--warning`: a red storm warning was entered before
+the reference storm); `warning` sets, clears or shows the storm warnings the live controller
+plans for (`services.storm_warnings`); `staffing` prints the staffing table around the fewest
 operators meeting the target (Erlang C, or Erlang A with a patience). Bad input: a clear error
 and exit status 2.
 """
@@ -19,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import RoutingError
+from routing.queues import Company
 from routing.staffing import StaffingError, format_staffing_table, parse_target
 from routing.storm_config import StormConfig, StormConfigError, load_storm_config
 
@@ -35,7 +43,19 @@ def add_commands(sub: Any) -> None:
     storm.add_argument("--no-outage-ivr", action="store_true", help=no_ivr)
     storm.add_argument("--no-scaling", action="store_true",
                        help="no storm controller: standby operators stay away")  # fmt: skip
+    warned = "a red storm warning was entered before the storm (reference)"
+    storm.add_argument("--warning", action="store_true", help=warned)
     storm.set_defaults(func=cmd_storm)
+
+    warn = sub.add_parser("warning", help="set, clear or show storm warnings (live)")
+    warn.add_argument("action", choices=["set", "clear", "show"])
+    warn.add_argument("--company", default="all", help="WZ, CZ, EZ or all")
+    warn.add_argument("--from", dest="starts", help="start, e.g. 19:00 or an ISO time")
+    warn.add_argument("--until", dest="ends", help="end, e.g. 23:00 or an ISO time")
+    warn.add_argument("--level", help="yellow, orange or red (calls from config/storm.toml)")
+    warn.add_argument("--calls-per-hour", type=float, help="fault calls/h instead of a level")
+    warn.add_argument("--note", help="e.g. the weather service's bulletin number")
+    warn.set_defaults(func=cmd_warning)
 
     staffing = sub.add_parser("staffing", help="operators needed for a call load")
     staffing.add_argument("--calls-per-hour", required=True, type=float)
@@ -82,7 +102,7 @@ def cmd_storm(args: argparse.Namespace, ctx: Any) -> int:
     try:
         scenario = scenario_named(args.scenario, config, seed=args.seed,
                                   outage_ivr=not args.no_outage_ivr,
-                                  scaling=not args.no_scaling)  # fmt: skip
+                                  scaling=not args.no_scaling, warning=args.warning)  # fmt: skip
     except RoutingError as exc:
         return _fail(str(exc))
     started = time.perf_counter()
@@ -93,4 +113,40 @@ def cmd_storm(args: argparse.Namespace, ctx: Any) -> int:
     speed = scenario.hours * 3600 / elapsed if elapsed else float("inf")
     print(f"simulated {scenario.hours:g} h in {elapsed:.1f} s ({speed:,.0f}x real time); "
           f"wrote {json_path} and {png_path}")  # fmt: skip
+    return 0
+
+
+def cmd_warning(args: argparse.Namespace, ctx: Any) -> int:
+    from services.storm_warnings import warning_json
+
+    storm = ctx.services().extras["storm"]
+    actor = "cli"
+    if args.action == "show":
+        for company in Company:
+            shown = warning_json(storm.warning(company))
+            print(f"{company.value}: " + ("no warning" if shown is None else
+                  f"{shown['from']} to {shown['until']}, {shown['calls_per_hour']:,.0f} fault"
+                  f" calls/h, {shown['note'] or '-'} (set by {shown['set_by']})"))  # fmt: skip
+        return 0
+    if args.action == "clear":
+        company = args.company.upper()
+        if company != "ALL" and company not in Company.__members__:
+            return _fail(f"company must be one of {', '.join(Company)} or all")
+        for each in list(Company) if company == "ALL" else [Company(company)]:
+            storm.set_warning(each, None, actor=actor)
+        print(f"cleared the storm warning for {company.lower() if company == 'ALL' else company}")
+        return 0
+    body: dict[str, Any] = {"company": args.company, "from": args.starts, "until": args.ends}
+    for key, value in (("level", args.level), ("calls_per_hour", args.calls_per_hour),
+                       ("note", args.note)):  # fmt: skip
+        if value is not None:
+            body[key] = value
+    parsed = storm.warn(body, actor=actor)
+    if isinstance(parsed, str):
+        return _fail(parsed)
+    companies, warning = parsed
+    lead = storm.config.warning_lead_minutes
+    print(f"storm warning for {', '.join(c.value for c in companies)}: {warning.starts:%d %b %H:%M}"
+          f" to {warning.ends:%d %b %H:%M}, {warning.calls_per_hour:,.0f} fault calls/h; standby"
+          f" operators are planned for from {lead:g} minutes before the start")  # fmt: skip
     return 0

@@ -10,17 +10,20 @@ to the company's Asterisk queues with the tier's penalty); an offline one gets a
 (outbox); storm settings are published for the front-ends (`storm_settings`); an operator who
 cannot stand down yet (on a call) is kept for the next round. Every decision that changes
 something is written to `storm_decisions` and the audit log, and posted as a console notice
-(Redis list `h1912:notices`). State and overrides live in Redis, so any worker may read them.
+(Redis list `h1912:notices`). State, overrides and storm warnings (`services.storm_warnings`)
+live in Redis, so any worker may read them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import Engine, insert, select
@@ -43,6 +46,7 @@ from routing.storm import (
     decide,
 )
 from routing.storm_config import StormConfig
+from routing.storm_forecast import StormWarning
 from services import fault_records as rec
 from services.routing_service import OperatorAction, RoutingService
 from services.storm_state import (
@@ -52,6 +56,7 @@ from services.storm_state import (
     load_override,
     load_state,
 )
+from services.storm_warnings import dump_warning, load_warning, parse_warning, warning_json
 from store import schema as t
 from store.live import LiveStateUnavailable
 from store.outbox import queue_sms
@@ -76,9 +81,11 @@ class StormService:
         clock: Callable[[], datetime],
         templates: Mapping[str, Mapping[str, str]],
         extras: Mapping[str, Any],
+        zone: ZoneInfo,
         prefix: str = "h1912:",
     ) -> None:
         self._engine, self._redis, self._routing = engine, client, routing
+        self._zone = zone
         self._queues, self.config, self._clock = queues, config, clock
         self._templates, self._extras, self._prefix = templates, extras, prefix
 
@@ -100,7 +107,8 @@ class StormService:
             and state in (OperatorState.STANDBY, OperatorState.OFFLINE)
         )
         staffed = sum(state in _WORKING for _, state in states)
-        return StormInputs(company, now, faults, self._observed(company, now), staffed, pool)
+        return StormInputs(company, now, faults, self._observed(company, now), staffed, pool,
+                           warning=self.warning(company))  # fmt: skip
 
     def _observed(self, company: Company, now: datetime) -> float | None:
         """Queue arrivals per hour since the start of the previous 15-minute interval."""
@@ -146,6 +154,39 @@ class StormService:
             rec.audit(conn, at=now, actor=actor, action="storm_override",
                       subject=f"storm:{company.value}", detail=detail)  # fmt: skip
         self._notice(now, company, f"storm override {override.mode.value} by {actor}")
+
+    def warning(self, company: Company) -> StormWarning | None:
+        return load_warning(self._redis.get(self._key("storm", "warning", company.value)))
+
+    def warn(
+        self, body: Mapping[str, Any], *, actor: str
+    ) -> tuple[list[Company], StormWarning] | str:
+        """Set the warning `body` describes (`services.storm_warnings.parse_warning`), or say
+        what is wrong with it (nothing changes then)."""
+        parsed = parse_warning(body, config=self.config, zone=self._zone, now=self._clock(),
+                               actor=actor)  # fmt: skip
+        if isinstance(parsed, str):
+            return parsed
+        companies, warning = parsed
+        for company in companies:
+            self.set_warning(company, warning, actor=actor)
+        return parsed
+
+    def set_warning(self, company: Company, warning: StormWarning | None, *, actor: str) -> None:
+        """Set (or with None clear) the company's storm warning; it expires when it ends."""
+        key, now = self._key("storm", "warning", company.value), self._clock()
+        if warning is None:
+            self._redis.delete(key)
+            text = f"storm warning cleared by {actor}"
+        else:
+            expiry = max(1, math.ceil((warning.ends - now).total_seconds()))
+            self._redis.set(key, dump_warning(warning), ex=expiry)
+            text = (f"storm warning {warning.starts:%d %b %H:%M}-{warning.ends:%H:%M}"
+                    f" ({warning.calls_per_hour:,.0f} fault calls/h) set by {actor}")  # fmt: skip
+        with self._engine.begin() as conn:
+            rec.audit(conn, at=now, actor=actor, action="storm_warning",
+                      subject=f"storm:{company.value}", detail=warning_json(warning))  # fmt: skip
+        self._notice(now, company, text)
 
     def _carry_out(self, decision: Decision, now: datetime) -> StormState:
         state = decision.state
@@ -229,6 +270,7 @@ class StormService:
             companies[company.value] = {
                 **plan.inputs(), "reason": plan.reason, "would": plan.action,
                 "settings": storm_settings(self._redis, company, prefix=self._prefix),
+                "warning": warning_json(self.warning(company)),
             }  # fmt: skip
         query = select(t.storm_decisions).order_by(t.storm_decisions.c.id.desc()).limit(decisions)
         with self._engine.connect() as conn:
@@ -307,5 +349,5 @@ def build_storm_services(services: Any, storm_file: Mapping[str, object]) -> Non
     services.extras["storm"] = StormService(
         engine=services.engine, client=services.redis, routing=services.extras["routing"],
         queues=services.queues, config=config, clock=services.clock,
-        templates=settings.sms_templates, extras=services.extras,
+        templates=settings.sms_templates, extras=services.extras, zone=settings.zone,
     )  # fmt: skip

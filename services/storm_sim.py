@@ -27,11 +27,14 @@ def scenario_named(
     seed: int | None = None,
     outage_ivr: bool = True,
     scaling: bool = True,
+    warning: bool = False,
 ) -> Scenario:
     """The built-in scenario `name`, or the scenario file at that path."""
     if name == "reference":
         return reference_storm(storm, seed=1912 if seed is None else seed,
-                               outage_ivr=outage_ivr, scaling=scaling)  # fmt: skip
+                               outage_ivr=outage_ivr, scaling=scaling, warning=warning)  # fmt: skip
+    if warning:
+        raise ScenarioError("--warning applies to the reference scenario only")
     path = Path(name)
     if not path.is_file():
         raise ScenarioError(f"no scenario {name!r}: not built in ({', '.join(BUILT_IN)}) "
@@ -81,13 +84,18 @@ def _plot(report: SimulationReport, path: Path) -> None:
     level.set_ylim(0, 105)
     level.set_ylabel("%")
     level.legend(loc="lower right")
-    switches = f"outage IVR {'on' if report.outage_ivr else 'off'}, " \
-               f"scaling {'on' if report.scaling else 'off'}"  # fmt: skip
+    switches = _switches(report)
     fig.suptitle(f"Storm simulation: {report.scenario} (seed {report.seed}; {switches})")
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _switches(report: SimulationReport) -> str:
+    text = (f"outage IVR {'on' if report.outage_ivr else 'off'}, "
+            f"scaling {'on' if report.scaling else 'off'}")  # fmt: skip
+    return text if report.warning is None else f"{text}, warning ({report.warning})"
 
 
 def _pct(value: float | None) -> str:
@@ -119,8 +127,7 @@ def summary(report: SimulationReport) -> str:
     ]
     head = f"{'':<22} {'whole run':>12} {'peak ' + start:>12}"
     lines = [f"scenario {report.scenario}, seed {report.seed}, {report.hours:g} h, "
-             f"outage IVR {'on' if report.outage_ivr else 'off'}, "
-             f"scaling {'on' if report.scaling else 'off'}", head]  # fmt: skip
+             f"{_switches(report)}", head]  # fmt: skip
     for label, show in rows:
         lines.append(f"{label:<22} {show(report.totals):>12} {show(peak):>12}")
     return "\n".join(lines)

@@ -11,6 +11,9 @@
   operators, settings, and the last decisions.
 - `POST /api/storm/override` (supervisor, admin): `{"company": "CZ"|"all", "mode":
   "auto"|"on"|"off", "target": N|null}`.
+- `POST /api/storm/warning` (supervisor, admin): a weather warning, `{"company": "WZ"|"all",
+  "from": "19:00", "until": "23:00", "level": "red"}` (or `"calls_per_hour"`; see
+  `services.storm_warnings`); `DELETE /api/storm/warning?company=WZ|all` clears it.
 `register` also puts the field teams' FAULT / ETR / RESTORED handler in the inbound-SMS chain.
 """
 
@@ -21,10 +24,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, request
 
+from routing.queues import Company
 from services.container import Services
 from services.faults import FaultOutcome, FaultService
 from services.field_faults_sms import FieldFaultSms
 from services.storm_service import StormService, parse_override
+from services.storm_warnings import warning_json
 from store.live import LiveStateUnavailable
 from store.tokens import Role, SqlTokens
 from webhooks import twilio_sms
@@ -98,5 +103,31 @@ def blueprint(faults: FaultService, storm: StormService) -> Blueprint:
             storm.set_override(company, override, actor=_actor())
         return jsonify({"companies": [c.value for c in companies], "mode": override.mode.value,
                         "target": override.fixed_target})  # fmt: skip
+
+    @api.post("/storm/warning")
+    @require(Role.SUPERVISOR, Role.ADMIN)
+    def storm_warning() -> Any:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error(400, "the body must be a JSON object")
+        parsed = storm.warn(body, actor=_actor())
+        if isinstance(parsed, str):
+            return error(422, parsed)
+        companies, warning = parsed
+        response = jsonify({"companies": [c.value for c in companies],
+                            "warning": warning_json(warning)})  # fmt: skip
+        response.status_code = 201
+        return response
+
+    @api.delete("/storm/warning")
+    @require(Role.SUPERVISOR, Role.ADMIN)
+    def clear_storm_warning() -> Any:
+        company = (request.args.get("company") or "all").upper()
+        if company != "ALL" and company not in Company.__members__:
+            return error(422, f"company must be one of {', '.join(Company)} or all")
+        chosen = list(Company) if company == "ALL" else [Company(company)]
+        for each in chosen:
+            storm.set_warning(each, None, actor=_actor())
+        return jsonify({"companies": [c.value for c in chosen], "warning": None})
 
     return api

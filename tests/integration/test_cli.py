@@ -96,3 +96,18 @@ def test_bad_setting_stops_start_up_naming_the_key(cli_env: dict[str, str]) -> N
     result = run(["check"], {**cli_env, "HTTP_PORT": "http"})
     assert result.returncode == 2
     assert "HTTP_PORT" in result.stderr
+
+
+def test_storm_warnings_are_set_shown_and_cleared(cli_env: dict[str, str]) -> None:
+    set_ = run(["warning", "set", "--company", "WZ", "--from", "2030-06-15T19:00+05:30",
+                "--until", "2030-06-15T23:00+05:30", "--level", "orange"], cli_env)  # fmt: skip
+    assert set_.returncode == 0, set_.stderr
+    assert "storm warning for WZ: 15 Jun 19:00 to 15 Jun 23:00, 1,500 fault calls/h" in set_.stdout
+    shown = run(["warning", "show"], cli_env)
+    assert "WZ: 2030-06-15T19:00:00+05:30 to 2030-06-15T23:00:00+05:30" in shown.stdout
+    assert "CZ: no warning" in shown.stdout
+    bad = run(["warning", "set", "--from", "19:00", "--until", "23:00"], cli_env)
+    assert bad.returncode == 2 and "give either level" in bad.stderr
+    cleared = run(["warning", "clear", "--company", "WZ"], cli_env)
+    assert cleared.returncode == 0
+    assert "WZ: no warning" in run(["warning", "show"], cli_env).stdout

@@ -153,3 +153,44 @@ def test_observed_arrivals_raise_the_plan(services: Any, storm: Any) -> None:
     assert busy.observed_calls_per_hour > quiet.observed_calls_per_hour
     assert busy.staffed == quiet.staffed == 6
     assert {m.operator_id for m in busy.pool} >= {"wz-op08", "wz-op14"}
+
+
+def test_a_storm_warning_calls_standby_in_before_the_storm(services: Any, storm: Any) -> None:
+    api = create_app(services).test_client()
+    tokens = SqlTokens(services.engine)
+    supervisor = {"Authorization": "Bearer " + tokens.create(Role.SUPERVISOR, datetime.now(UTC),
+                                                              label="asha")}  # fmt: skip
+    operator = {"Authorization": "Bearer " + tokens.create(Role.OPERATOR, datetime.now(UTC),
+                                                            operator_id="cz-op01")}  # fmt: skip
+    # 11:30 in India: a red warning for 12:30-16:00 is inside its 90-minute lead time
+    body = {"company": "WZ", "from": "12:30", "until": "16:00", "level": "red", "note": "IMD"}
+    assert api.post("/api/storm/warning", json=body, headers=operator).status_code == 403
+    for bad, word in (({**body, "level": "purple"}, "level"),
+                      ({**body, "until": "2026-11-27T10:00+05:30"}, "after from"),
+                      ({**body, "calls_per_hour": 900}, "either"),
+                      ({**body, "from": "soon"}, "from")):  # fmt: skip
+        refused = api.post("/api/storm/warning", json=bad, headers=supervisor)
+        assert refused.status_code == 422 and word in refused.get_json()["error"], bad
+    assert storm.warning(Company.WZ) is None
+    made = api.post("/api/storm/warning", json=body, headers=supervisor)
+    assert made.status_code == 201
+    warning = made.get_json()["warning"]
+    assert warning["from"] == "2026-11-27T12:30:00+05:30"
+    assert warning["until"] == "2026-11-27T16:00:00+05:30"
+    assert warning["calls_per_hour"] == storm.config.warning_calls_per_hour("red")
+    assert warning["set_by"] == "supervisor:asha"
+
+    west = {d.company: d for d in storm.tick()}[Company.WZ]
+    assert west.action == "scale_up" and "storm warning" in west.reason
+    assert west.state.mode.value == "normal"  # storm settings wait for the storm itself
+    assert state_of(services, "wz-op07") is OperatorState.READY
+    status = api.get("/api/storm", headers=operator).get_json()
+    assert status["companies"]["WZ"]["warning"]["note"] == "IMD"
+    assert status["companies"]["CZ"]["warning"] is None
+    ttl = services.redis.ttl("h1912:storm:warning:WZ")
+    assert 4 * 3600 < ttl <= 4.5 * 3600  # gone by itself when the warning ends
+
+    cleared = api.delete("/api/storm/warning?company=WZ", headers=supervisor)
+    assert cleared.status_code == 200 and storm.warning(Company.WZ) is None
+    audit = [r.action for r in rows(services, t.audit_log)]
+    assert audit.count("storm_warning") == 2

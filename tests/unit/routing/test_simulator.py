@@ -17,13 +17,15 @@ from routing.storm_config import StormConfig, load_storm_config
 
 STORM = {
     "forecast": {"propensity": 0.12, "decay_minutes": 270.0, "observed_weight": 0.5},
-    "demand": {"ivr_deflection": 0.65, "baseline_calls_per_hour": 630.0},
+    "demand": {"ivr_deflection": 0.45, "baseline_calls_per_hour": 630.0},
     "service": {"target": "80/20", "aht_s": 150.0, "patience_s": 120.0,
                 "max_occupancy": 0.85, "shrinkage": 0.1},
     "control": {"dwell_minutes": 20.0, "scale_down_margin": 0.15,
                 "storm_on_calls_per_hour": 300.0, "storm_off_calls_per_hour": 100.0,
                 "storm_callback_offer_s": 60, "callout_expiry_minutes": 45.0,
                 "max_operators": 100, "interval_s": 30.0},
+    "warning": {"lead_minutes": 90.0, "yellow_calls_per_hour": 600.0,
+                "orange_calls_per_hour": 1500.0, "red_calls_per_hour": 3000.0},
 }  # fmt: skip
 
 
@@ -88,10 +90,11 @@ def test_a_seed_gives_the_same_run_and_another_seed_another() -> None:
 def storm_runs(config: StormConfig) -> dict[str, object]:
     """The first four hours of the reference storm with each switch."""
     runs = {}
-    for name, ivr, scaling in (("full", True, True), ("no_ivr", False, True),
-                               ("no_scaling", True, False)):  # fmt: skip
-        scenario = replace(reference_storm(config, seed=3, outage_ivr=ivr, scaling=scaling),
-                           hours=4.0)  # fmt: skip
+    for name, ivr, scaling, warning in (("full", True, True, False), ("no_ivr", False, True, False),
+                                        ("no_scaling", True, False, False),
+                                        ("warned", True, True, True)):  # fmt: skip
+        scenario = replace(reference_storm(config, seed=3, outage_ivr=ivr, scaling=scaling,
+                                           warning=warning), hours=4.0)  # fmt: skip
         runs[name] = simulate(scenario)
     return runs
 
@@ -117,6 +120,23 @@ def test_scaling_calls_in_standby_operators_after_their_delay(storm_runs: dict) 
     assert squall.start.hour == 19 and squall.operators_max <= 60
     assert full.decisions and full.decisions[0].action.startswith("storm_on")
     assert full.totals.abandon_rate < fixed.totals.abandon_rate
+
+
+def test_a_storm_warning_has_the_standby_operators_in_before_the_squall(
+    storm_runs: dict,
+) -> None:
+    warned, reactive = storm_runs["warned"], storm_runs["full"]
+    assert warned.decisions[0].action == "scale_up" and warned.decisions[0].at.hour == 18
+    assert "storm warning" in warned.decisions[0].reason
+    squall, unwarned = warned.intervals[4], reactive.intervals[4]
+    assert squall.start.hour == 19 and squall.operators > unwarned.operators + 15
+    # the first hour of the squall is the busiest: staffed in time, it is served to target
+    peak, late = warned.peak_hour, reactive.peak_hour
+    assert warned.peak_hour_start == reactive.peak_hour_start
+    assert peak.abandon_rate is not None and late.abandon_rate is not None
+    assert peak.abandon_rate <= 0.05 < late.abandon_rate
+    assert peak.service_level is not None and peak.service_level >= 0.8
+    assert peak.operators_max <= 100
 
 
 def test_abandoners_redial(storm_runs: dict) -> None:

@@ -28,7 +28,7 @@ from routing.storm import (
     decide,
 )
 from routing.storm_config import StormConfig, StormConfigError, load_storm_config
-from routing.storm_forecast import forecast_load
+from routing.storm_forecast import StormWarning, forecast_load
 
 T0 = datetime(2026, 6, 15, 13, 30, tzinfo=UTC)  # 19:00 in India
 
@@ -41,6 +41,8 @@ TABLE: dict[str, dict[str, object]] = {
                 "storm_on_calls_per_hour": 300.0, "storm_off_calls_per_hour": 100.0,
                 "storm_callback_offer_s": 60, "callout_expiry_minutes": 45.0,
                 "max_operators": 100, "interval_s": 30.0},
+    "warning": {"lead_minutes": 90.0, "yellow_calls_per_hour": 600.0,
+                "orange_calls_per_hour": 1500.0, "red_calls_per_hour": 3000.0},
 }  # fmt: skip
 
 
@@ -250,6 +252,8 @@ def test_decision_inputs_are_json(config: StormConfig) -> None:
         (("control", "max_operators", 2.5), "control.max_operators: must be a whole number"),
         (("forecast", "propensity", 2), "forecast.propensity: must be in"),
         (("control", "storm_off_calls_per_hour", 500.0), "must not exceed storm_on"),
+        (("warning", "red_calls_per_hour", -1), "warning.red_calls_per_hour: must be in [0"),
+        (("warning", "purple_calls_per_hour", 9), "warning.purple_calls_per_hour: unknown"),
     ],
 )
 def test_the_storm_file_is_checked_with_paths(edit: tuple[str, str, object], message: str) -> None:
@@ -266,3 +270,44 @@ def test_a_missing_section_or_key_is_named() -> None:
     service = {k: v for k, v in TABLE["service"].items() if k != "aht_s"}
     with pytest.raises(StormConfigError, match=r"^service.aht_s: missing"):
         load_storm_config({**TABLE, "service": service})
+
+
+RED = StormWarning(T0 + timedelta(hours=2), T0 + timedelta(hours=6), 3000.0, "red", "sup:1")
+
+
+def warned(at: datetime, **kwargs: object) -> StormInputs:
+    return replace(inputs(at=at, observed=250.0, **kwargs), warning=RED)  # type: ignore[arg-type]
+
+
+def test_a_warning_calls_standby_in_its_lead_time_before_any_fault(config: StormConfig) -> None:
+    early = decide(warned(RED.starts - timedelta(minutes=91)), StormState(), config)
+    assert early.commands == () and not early.forecast.warned
+    lead = decide(warned(RED.starts - timedelta(minutes=89)), StormState(), config)
+    assert lead.forecast.warned and lead.forecast.warning_calls_per_hour == 3000.0
+    assert lead.changes == (Change.SCALE_UP,)  # staffing only: storm settings wait for calls
+    assert lead.state.mode is StormMode.NORMAL
+    assert len(brought_in(lead)) == 20  # the whole pool: a red warning needs more than 40
+    assert "storm warning" in lead.reason and "3,000 fault calls/h" in lead.reason
+    quiet = decide(inputs(at=RED.starts - timedelta(minutes=89), observed=250.0), StormState(),
+                   config)  # fmt: skip
+    assert quiet.target_operators < lead.target_operators
+
+
+def test_the_larger_of_warning_and_faults_makes_the_plan(config: StormConfig) -> None:
+    plain = decide(warned(RED.starts), StormState(), config).forecast
+    small = decide(warned(RED.starts, faults=feeders(5)), StormState(), config).forecast
+    big = decide(warned(RED.starts, faults=feeders(400)), StormState(), config).forecast
+    assert small.fault_calls_per_hour < 3000.0 < big.fault_calls_per_hour
+    assert small.expected_calls_per_hour == plain.expected_calls_per_hour
+    assert big.expected_calls_per_hour > plain.expected_calls_per_hour
+
+
+def test_after_a_warning_that_brought_no_storm_everyone_stands_down(config: StormConfig) -> None:
+    lead = decide(warned(RED.starts - timedelta(minutes=60)), StormState(), config)
+    ready = [c.operator_id for c in lead.commands if isinstance(c, MakeReady)]
+    state = lead.state
+    after = RED.ends + timedelta(minutes=1)
+    over = decide(warned(after, staffed=20 + len(ready)), state, config)
+    assert not over.forecast.warned
+    assert over.changes == (Change.SCALE_DOWN,)
+    assert sorted(c.operator_id for c in over.commands if isinstance(c, StandDown)) == ready
