@@ -10,6 +10,7 @@ third-party front-end code).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,9 +67,13 @@ def register(app: Flask, services: Services) -> None:
     _queue_edits(app, services)
 
 
+QUEUE_EDITS_CHECK_S = 1.0  # how stale another process's queue edit may be here
+
+
 def _queue_edits(app: Flask, services: Services) -> None:
     base = services.queues  # the file's definitions: stored edits are laid over them
     seen = [-1]
+    checked = [time.monotonic()]
     try:
         console_queues.sync(services, base, seen)
     except (LiveStateUnavailable, SQLAlchemyError) as exc:
@@ -76,6 +81,12 @@ def _queue_edits(app: Flask, services: Services) -> None:
 
     @app.before_request
     def _pick_up_queue_edits() -> None:
+        # Edits saved in this process apply at once; another process's are looked for at most
+        # once a second, not on every webhook (a Redis round trip each).
+        now = time.monotonic()
+        if now - checked[0] < QUEUE_EDITS_CHECK_S:
+            return
+        checked[0] = now
         try:
             console_queues.sync(services, base, seen)
         except (LiveStateUnavailable, SQLAlchemyError) as exc:
