@@ -4,9 +4,10 @@
 gather, enqueue, hangup). `Lookup` and `Record` commands never leave this module: they are
 answered here (from SQL) and the answer fed back into the engine at once. Writes are
 committed before the engine gets their result, so a docket is in the database before any
-front-end can speak it. Turns of one call are serialised by a Redis lock; a turn number that
-does not match the session's (a retried webhook) re-renders the current prompt instead of
-advancing.
+front-end can speak it. Turns of one call are serialised by a Redis lock
+(`store.call_sessions`: lock and session in one round trip, session and answer stored and the
+lock released in another); a turn number that does not match the session's (a retried
+webhook) re-renders the current prompt instead of advancing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ivr.events import CallStarted, Event, RepeatRequested, ResultReturned
 from ivr.flow import Flow
 from ivr.session import Session
 from services.records import CallRecords
+from store.call_sessions import CallTurn
 
 log = logging.getLogger(__name__)
 
@@ -64,32 +66,54 @@ class CallService:
 
     def start(self, call_id: str, caller: str, channel: str) -> TurnResult:
         """A new call (or a repeated start of the same call, which re-renders)."""
-        with self._sessions.locked(call_id):
-            existing = self._sessions.load(call_id)
-            if existing is not None:
-                return self._turn(existing, RepeatRequested())
+        with self._sessions.turn(call_id) as opened:
+            if opened.session is not None:
+                return self._turn(opened, opened.session, RepeatRequested())
             language = self._records.remembered_language(caller) or self._default_language
             session = new_session(call_id, caller=caller, channel=channel, language=language)
             self._records.call_started(call_id, caller=caller, channel=channel, now=self._clock())
-            return self._turn(session, CallStarted(caller, channel, language))
+            return self._turn(opened, session, CallStarted(caller, channel, language))
 
     def handle(self, call_id: str, event: Event, *, turn: int | None = None) -> TurnResult | None:
         """Feed an event to a call; None when the call is unknown (expired or never started)."""
-        with self._sessions.locked(call_id):
-            session = self._sessions.load(call_id)
-            if session is None:
-                return None
-            if turn is not None and turn != session.turn:
-                log.info(
-                    "call %s: input for turn %s at turn %s, repeating", call_id, turn, session.turn
-                )
-                return self._turn(session, RepeatRequested())
-            return self._turn(session, event)
+        with self._sessions.turn(call_id) as opened:
+            return self._advance(opened, event, turn)
+
+    def handle_once(
+        self,
+        call_id: str,
+        event: Event,
+        *,
+        turn: int | None,
+        request: str,
+        render: Callable[[TurnResult | None], str],
+    ) -> str:
+        """`handle` for a front-end whose requests may be retried (Twilio): the answer is
+        rendered within the turn and stored with the session, so a retry of `request` gets
+        exactly the answer that was lost (a docket read-out included), never a later step."""
+        with self._sessions.turn(call_id, request=request) as opened:
+            if opened.reply is not None:
+                log.info("call %s: repeated request %s; same answer", call_id, request)
+                return str(opened.reply)
+            text = render(self._advance(opened, event, turn))
+            opened.keep_reply(text)
+            return text
+
+    def _advance(self, opened: CallTurn, event: Event, turn: int | None) -> TurnResult | None:
+        session = opened.session
+        if session is None:
+            return None
+        if turn is not None and turn != session.turn:
+            log.info("call %s: input for turn %s at turn %s, repeating", session.call_id, turn,
+                     session.turn)  # fmt: skip
+            return self._turn(opened, session, RepeatRequested())
+        return self._turn(opened, session, event)
 
     def current(self, call_id: str) -> Session | None:
-        return self._sessions.load(call_id)
+        found: Session | None = self._sessions.load(call_id)
+        return found
 
-    def _turn(self, session: Session, event: Event) -> TurnResult:
+    def _turn(self, opened: CallTurn, session: Session, event: Event) -> TurnResult:
         before = session
         now = self._clock()
         session, commands = step(self._flow, session, event, now)
@@ -100,7 +124,7 @@ class CallService:
             value = self._records.answer(pending, session, now)
             session, commands = step(self._flow, session, ResultReturned(pending.name, value), now)
         out.extend(commands)
-        self._sessions.save(session)
+        opened.save(session)
         self._after(before, session, now)
         return TurnResult(session, tuple(out))
 

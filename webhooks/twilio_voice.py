@@ -13,7 +13,6 @@ queue routes (`webhooks.twilio_queue`).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tomllib
 from datetime import datetime
@@ -260,26 +259,24 @@ def _blueprint(services: Any, front: VoiceFront) -> Blueprint:
             front.twiml(call_id, calls.start(call_id, request.form.get("From", ""), "twilio"))
         )
 
-    replies = TurnReplies(services.redis)
+    def once(step: str, event: Any) -> Response:
+        # The answer is rendered inside the call's turn and stored with it: a retried webhook
+        # hears exactly the answer that was lost (the docket read-out included).
+        call_id = request.form["CallSid"]
+        body = calls.handle_once(
+            call_id, event, turn=_turn(), request=f"{step}{_turn()}",
+            render=lambda result: str(front.twiml(call_id, result)),
+        )  # fmt: skip
+        return Response(body, mimetype="text/xml")
 
     @bp.post(GATHER)
     def gathered() -> Response:
-        call_id, digits = request.form["CallSid"], request.form.get("Digits", "")
-        event = DigitsEntered(digits) if digits else NoInput()
-        return replies.once(
-            call_id,
-            f"g{_turn()}:{digits}",
-            lambda: str(front.twiml(call_id, calls.handle(call_id, event, turn=_turn()))),
-        )
+        digits = request.form.get("Digits", "")
+        return once(f"g{digits}:", DigitsEntered(digits) if digits else NoInput())
 
     @bp.post(SILENCE)
     def silence() -> Response:
-        call_id = request.form["CallSid"]
-        return replies.once(
-            call_id,
-            f"s{_turn()}",
-            lambda: str(front.twiml(call_id, calls.handle(call_id, NoInput(), turn=_turn()))),
-        )
+        return once("s", NoInput())
 
     @bp.post(STATUS)
     def status() -> Response:
@@ -292,32 +289,6 @@ def _blueprint(services: Any, front: VoiceFront) -> Blueprint:
 
     bp.register_error_handler(Exception, _error_handler(front))
     return bp
-
-
-class TurnReplies:
-    """The TwiML given for each (call, turn, input), kept a few minutes: Twilio retries a
-    webhook whose answer it did not get, and the retry must hear exactly the same thing (the
-    docket read-out included), not a re-rendered or later step."""
-
-    TTL_S = 900
-
-    def __init__(self, client: Any) -> None:
-        self._redis = client
-
-    def once(self, call_id: str, step: str, render: Any) -> Response:
-        key = f"h1912:twiml:{call_id}:{step}"
-        try:
-            cached = self._redis.get(key)
-        except LIVE_ERRORS:
-            cached = None
-        if cached is not None:
-            log.info("call %s: repeated request for %s; same answer", call_id, step)
-            return Response(cached, mimetype="text/xml")
-        body = render()
-        # Without Redis the engine's turn check still stops a double advance.
-        with contextlib.suppress(*LIVE_ERRORS):
-            self._redis.set(key, body, ex=self.TTL_S, nx=True)
-        return Response(body, mimetype="text/xml")
 
 
 def _turn() -> int | None:

@@ -61,6 +61,16 @@ class RecordingCalls:
                 self.turns[call_id].append(result)
         return result
 
+    def handle_once(self, call_id: str, event: Event, *, render: Any, **kwargs: Any) -> str:
+        def recorded(result: TurnResult | None) -> str:
+            with self._lock:
+                self.events[call_id].append(event)
+                if result is not None:
+                    self.turns[call_id].append(result)
+            return str(render(result))
+
+        return str(self._inner.handle_once(call_id, event, render=recorded, **kwargs))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
