@@ -23,6 +23,7 @@ from console import optional
 from console.security import STAFF, check_csrf, current_user, login_required
 from console.storm_panel import decisions, fault_payload, staffing_form
 from outages.faults import Cause, FaultLevel
+from routing.queues import Company
 from services.console_faults import active_faults
 from services.container import Services
 
@@ -84,7 +85,42 @@ def blueprint(services: Services) -> Blueprint:
             decisions=decisions(services),
             calc=staffing_form(request.args),
             companies=sorted(services.settings.companies),
+            warning_levels=[name for name, _ in getattr(controller_config(), "warning_levels", ())],
+            warning_lead=f"{getattr(controller_config(), 'warning_lead_minutes', 90):g}",
         )
+
+    def controller_config() -> Any:
+        controller = optional.service(services, "storm")
+        return None if controller is None else controller.config
+
+    @bp.post("/storm/warning")
+    @login_required(*STAFF)
+    def storm_warning() -> Any:
+        controller = optional.service(services, "storm")
+        if controller is None:
+            flash("Storm warnings need the storm controller, which is not running here.", "error")
+            return redirect(url_for("console_supervision.storm"))
+        company = request.form.get("company", "all")
+        if request.form.get("action") == "clear":
+            chosen = [c for c in Company if company in ("all", c.value)]
+            for each in chosen:
+                controller.set_warning(each, None, actor=actor())
+            flash(f"Storm warning cleared for {company}.", "info")
+            return redirect(url_for("console_supervision.storm"))
+        fields = ("from", "until", "level", "note")
+        body = {key: request.form.get(key, "").strip() for key in fields}
+        parsed = controller.warn({"company": company, **body}, actor=actor())
+        if isinstance(parsed, str):
+            flash(parsed, "error")
+        else:
+            chosen, warning = parsed
+            flash(
+                f"Storm warning set for {', '.join(c.value for c in chosen)}: "
+                f"{warning.starts:%d %b %H:%M} to {warning.ends:%H:%M}; standby operators are "
+                "called in ahead of it.",
+                "info",
+            )
+        return redirect(url_for("console_supervision.storm"))
 
     @bp.post("/storm/override")
     @login_required(*STAFF)

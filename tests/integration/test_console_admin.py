@@ -279,6 +279,32 @@ def test_storm_override_from_the_panel_reaches_the_controller(app: Any, services
     assert services.extras["storm"].override(Company.CZ).fixed_target == 12
 
 
+def test_storm_warning_from_the_panel(app: Any, services: Any) -> None:
+    from routing.queues import Company
+
+    admin = logged_in(app, "admin", "admin-demo")
+    page = admin.get("/console/admin/storm").get_data(as_text=True)
+    assert 'id="storm-warning"' in page and "<option selected>orange</option>" in page
+    form = {"company": "WZ", "from": "18:00", "until": "22:30", "level": "red",
+            "note": "IMD nowcast", "action": "set"}  # fmt: skip
+    done = admin.post("/console/admin/storm/warning", data={**form, "csrf_token": csrf(admin)})
+    assert done.status_code == 302
+    storm = services.extras["storm"]
+    warning = storm.warning(Company.WZ)
+    assert warning is not None and warning.note == "IMD nowcast"
+    assert warning.calls_per_hour == storm.config.warning_calls_per_hour("red")
+    assert warning.set_by.startswith("console:") and storm.warning(Company.CZ) is None
+    shown = admin.get("/console/admin/storm").get_data(as_text=True)
+    assert "(IMD nowcast)" in shown and "18:00–22:30" in shown
+    bad = {**form, "until": "soon", "csrf_token": csrf(admin)}
+    refused = admin.post("/console/admin/storm/warning", data=bad, follow_redirects=True)
+    assert "until must be a time" in refused.get_data(as_text=True)
+    assert storm.warning(Company.WZ) == warning
+    admin.post("/console/admin/storm/warning",
+               data={"company": "all", "action": "clear", "csrf_token": csrf(admin)})  # fmt: skip
+    assert storm.warning(Company.WZ) is None
+
+
 def test_sop_report_and_its_csv(app: Any, services: Any) -> None:
     admin = logged_in(app, "admin", "admin-demo")
     consumer = services.network.consumer_by_ivrs("1000000002")
