@@ -217,7 +217,9 @@ def outbox_worker(services: Any) -> Any:
             "TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM (or TWILIO_CALLER_ID)"
         )
         return None
-    return OutboxWorker(services.engine, TwilioSms(client, from_number=sender))
+    pace = services.settings.outage_sms.bulk_per_second
+    return OutboxWorker(services.engine, TwilioSms(client, from_number=sender),
+                        bulk_per_second=pace)  # fmt: skip
 
 
 def wsgi() -> Any:

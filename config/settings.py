@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.errors import ConfigError
+from outages.faults import Cause, FaultLevel
 
 CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
@@ -34,6 +35,36 @@ class Company:
     name_hi: str
     headquarters: str
     sms_sender: str
+
+
+# What the outage SMS fill into their templates: a word per fault level and cause, and the
+# phrase for an ETR not yet known; each in Hindi and English.
+OUTAGE_WORDS = (
+    *(level.value for level in FaultLevel),
+    *(cause.value for cause in Cause),
+    "etr_unknown",
+)
+_OUTAGE_KEYS = ("enabled", "levels", "repeat_after_hours", "etr_updates", "etr_change_minutes",
+                "bulk_per_second", "words")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OutageSms:
+    """`[outage_sms]`: SMS to every consumer a new fault cuts off, and their follow-ups.
+
+    `repeat_after_hours`: a mobile told of an overlapping active fault (its substation, feeder
+    or transformer) within this time gets no second outage SMS. `etr_change_minutes`: how far
+    an ETR must move before those told hear the new one. `bulk_per_second`: the pace of bulk
+    notices in the outbox (per worker), which always sends urgent messages first.
+    """
+
+    enabled: bool = True
+    levels: frozenset[FaultLevel] = frozenset(FaultLevel)
+    repeat_after_hours: float = 6.0
+    etr_updates: bool = True
+    etr_change_minutes: int = 30
+    bulk_per_second: float = 20.0
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +100,7 @@ class Settings:
     config_dir: Path = CONFIG_DIR
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    outage_sms: OutageSms = field(default_factory=OutageSms)
     # HELPLINE_SECRET_KEY signs console session cookies and the links in field-team SMS.
     # Unset: a key is generated and kept under var/ (with a warning), which does not suit
     # several machines.
@@ -109,6 +141,7 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         raise ConfigError(f"helpline.toml: helpline.timezone: unknown zone {timezone!r}") from None
     http_port = _port(env, "HTTP_PORT", 8000)
     http_host = _host(env, "HTTP_HOST", "127.0.0.1")
+    templates = _sms_templates(helpline)
     return Settings(
         database_url=_database_url(env, var_dir),
         redis_url=_redis_url(env),
@@ -139,7 +172,8 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         payment_link=str(general.get("payment_link", DEFAULT_PAYMENT_LINK)),
         config_dir=config_dir,
         companies=_companies(helpline),
-        sms_templates=_sms_templates(helpline),
+        sms_templates=templates,
+        outage_sms=_outage_sms(helpline, templates),
         secret_key=_secret_key(env),
     )
 
@@ -302,3 +336,83 @@ def _sms_templates(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
             raise ConfigError(f"{where}: needs hi and en texts (and optionally template_id)")
         templates[kind] = {k: str(v) for k, v in spec.items()}
     return templates
+
+
+def _outage_sms(data: Mapping[str, Any], templates: Mapping[str, Any]) -> OutageSms:
+    """`[outage_sms]`, every key checked; its templates must exist when it is enabled."""
+    if "outage_sms" not in data:
+        return OutageSms(enabled=False)  # a file from before outage SMS: they stay off
+    raw = _table(data, "outage_sms", "helpline.toml")
+    where = "helpline.toml: outage_sms"
+    for key in sorted(set(raw) - set(_OUTAGE_KEYS)):
+        raise ConfigError(f"{where}.{key}: unknown setting; expected one of {list(_OUTAGE_KEYS)}")
+    defaults = OutageSms()
+    config = OutageSms(
+        enabled=_bool(raw, "enabled", defaults.enabled, where),
+        levels=_levels(raw.get("levels", [level.value for level in defaults.levels]), where),
+        repeat_after_hours=_number(
+            raw, "repeat_after_hours", defaults.repeat_after_hours, where, allow_zero=True
+        ),  # fmt: skip
+        etr_updates=_bool(raw, "etr_updates", defaults.etr_updates, where),
+        etr_change_minutes=_int(
+            raw.get("etr_change_minutes", defaults.etr_change_minutes),
+            f"{where}.etr_change_minutes",
+        ),  # fmt: skip
+        bulk_per_second=_number(raw, "bulk_per_second", defaults.bulk_per_second, where),
+        words=_outage_words(raw.get("words"), f"{where}.words"),
+    )
+    needed = ["outage", "restored"] + (["etr_updated"] if config.etr_updates else [])
+    for kind in needed if config.enabled else []:
+        if kind not in templates:
+            raise ConfigError(f"helpline.toml: sms.{kind}: missing (outage_sms needs it)")
+    return config
+
+
+def _bool(values: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = values.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _number(
+    values: Mapping[str, Any], key: str, default: float, where: str, *, allow_zero: bool = False
+) -> float:
+    value = values.get(key, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (value >= 0 if allow_zero else value > 0)
+    ):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(f"{where}.{key}: expected a number {bound}, got {value!r}")
+    return float(value)
+
+
+def _levels(value: Any, where: str) -> frozenset[FaultLevel]:
+    names = [level.value for level in FaultLevel]
+    if not isinstance(value, list) or not value or any(v not in names for v in value):
+        raise ConfigError(
+            f"{where}.levels: expected a non-empty list of {names} "
+            f"(set enabled = false to send none), got {value!r}"
+        )
+    return frozenset(FaultLevel(v) for v in value)
+
+
+def _outage_words(value: Any, where: str) -> dict[str, dict[str, str]]:
+    """A Hindi and an English text for every word in `OUTAGE_WORDS`, and nothing else."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: must be a table of word = {{ hi = ..., en = ... }}")
+    for key in sorted(set(value) - set(OUTAGE_WORDS)):
+        raise ConfigError(f"{where}.{key}: unknown word; expected one of {list(OUTAGE_WORDS)}")
+    words = {}
+    for word in OUTAGE_WORDS:
+        spec = value.get(word)
+        if (
+            not isinstance(spec, Mapping)
+            or set(spec) != {"hi", "en"}
+            or not all(isinstance(text, str) and text.strip() for text in spec.values())
+        ):
+            raise ConfigError(f"{where}.{word}: needs non-empty hi and en texts, got {spec!r}")
+        words[word] = {"hi": spec["hi"], "en": spec["en"]}
+    return words

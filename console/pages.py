@@ -67,7 +67,8 @@ def register(app: Flask, services: Services) -> None:
     _queue_edits(app, services)
 
 
-QUEUE_EDITS_CHECK_S = 1.0  # how stale another process's queue edit may be here
+QUEUE_EDITS_CHECK_S = 1.0  # default of app.config["QUEUE_EDITS_CHECK_S"]: how stale another
+# process's queue edit may be here
 
 
 def _queue_edits(app: Flask, services: Services) -> None:
@@ -84,7 +85,7 @@ def _queue_edits(app: Flask, services: Services) -> None:
         # Edits saved in this process apply at once; another process's are looked for at most
         # once a second, not on every webhook (a Redis round trip each).
         now = time.monotonic()
-        if now - checked[0] < QUEUE_EDITS_CHECK_S:
+        if now - checked[0] < app.config.get("QUEUE_EDITS_CHECK_S", QUEUE_EDITS_CHECK_S):
             return
         checked[0] = now
         try:

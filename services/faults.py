@@ -7,7 +7,9 @@ consumers it supplies), lets the pure `outages.messages.apply` decide, then stor
 its ETR history and an audit row. A restoration also cancels the waiting callbacks of the
 consumers it covers (live state), queues the "restored" SMS to everyone who asked for one and
 a "callback cancelled" SMS to each cancelled callback, and resolves the complaints linked to
-the fault. Every call returns a `FaultResult` saying what changed; a peer's mistake (bad
+the fault. Opening a fault, changing its ETR and restoring it also send the proactive outage SMS
+to the consumers it cuts off (`services.outage_notices`), in the same transaction. Every call
+returns a `FaultResult` saying what changed; a peer's mistake (bad
 fields, unknown asset, restore of an unknown fault) changes nothing and is recorded nowhere,
 so a corrected message with the same id goes through.
 """
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from config.settings import OutageSms
 from outages.faults import Fault
 from outages.fields import MessageError
 from outages.messages import (
@@ -38,6 +41,7 @@ from outages.messages import (
     parse_fault_message,
 )
 from services import fault_records as rec
+from services.outage_notices import NoticeReport, OutageNotices
 from store.live import LiveStateUnavailable
 from store.outbox import queue_sms
 
@@ -72,8 +76,9 @@ class FaultResult:
     fault: dict[str, Any] | None = None
     errors: tuple[MessageError, ...] = ()
     callbacks_cancelled: int = 0
-    sms_queued: int = 0
+    sms_queued: int = 0  # every SMS the message queued, outage notices included
     complaints_resolved: tuple[int, ...] = field(default=())
+    notices: NoticeReport = field(default=NoticeReport())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +89,7 @@ class FaultResult:
             "callbacks_cancelled": self.callbacks_cancelled,
             "sms_queued": self.sms_queued,
             "complaints_resolved": list(self.complaints_resolved),
+            "outage_sms": self.notices.as_dict(),
         }
 
     @classmethod
@@ -114,12 +120,14 @@ class FaultService:
         clock: Callable[[], datetime],
         zone: ZoneInfo,
         extras: Mapping[str, Any],
+        outage_sms: OutageSms,
     ) -> None:
         self._engine = engine
         self._templates = templates
         self._clock = clock
         self._zone = zone
         self._extras = extras  # the routing service is looked up late: it may be added after us
+        self._notices = OutageNotices(config=outage_sms, templates=templates, zone=zone)
 
     def local_now(self) -> datetime:
         return self._clock().astimezone(self._zone)
@@ -188,15 +196,21 @@ class FaultService:
                                         message_id=fault.id)  # fmt: skip
             rec.add_etr_history(conn, fault_id, fault.etr, at=now, source=source)
             stored = _with_id(fault, fault_id)
-            self._audit(conn, now, actor, "fault_reported", stored, company, source)
+            notices = self._notices.opened(conn, stored, asset, now)
+            self._audit(conn, now, actor, "fault_reported", stored, company, source, notices)
             text = f"fault {fault_id} opened on {asset.level.value} {asset.code}"
-            return FaultResult(FaultOutcome.OPENED, text, fault_view(stored, company=company))
+            return FaultResult(FaultOutcome.OPENED, text, fault_view(stored, company=company),
+                               sms_queued=notices.queued, notices=notices)  # fmt: skip
         fault_id = int(decided.fault.id)
         if isinstance(decided, EtrChanged):
             rec.set_etr(conn, fault_id, decided.change.new, at=now, source=source)
-            self._audit(conn, now, actor, "fault_etr_changed", decided.fault, company, source)
+            notices = self._notices.etr_changed(conn, decided.fault, now=now,
+                                                change_id=decided.change.message_id)  # fmt: skip
+            self._audit(conn, now, actor, "fault_etr_changed", decided.fault, company, source,
+                        notices)  # fmt: skip
             view = fault_view(decided.fault, company=company)
-            return FaultResult(FaultOutcome.ETR_CHANGED, f"ETR of fault {fault_id} changed", view)
+            return FaultResult(FaultOutcome.ETR_CHANGED, f"ETR of fault {fault_id} changed", view,
+                               sms_queued=notices.queued, notices=notices)  # fmt: skip
         return self._restore(conn, decided.fault, asset, source=source, actor=actor, now=now)
 
     def _restore(
@@ -206,17 +220,22 @@ class FaultService:
         fault_id = int(fault.id)
         assert fault.restored_at is not None
         rec.close_fault(conn, fault_id, fault.restored_at)
-        self._audit(conn, now, actor, "fault_restored", fault, asset.company, source)
-        sms = self._notify_subscribers(conn, fault_id, asset.code, now)
+        subscribers = self._notify_subscribers(conn, fault_id, asset.code, now)
+        notices = self._notices.restored(conn, fault, asset, now, subscribers=subscribers)
+        self._audit(conn, now, actor, "fault_restored", fault, asset.company, source, notices)
         cancelled = self._cancel_callbacks(conn, fault_id, asset, now)
         resolved = _resolve_linked(conn, fault_id, now=now, actor=actor)
         return FaultResult(
             FaultOutcome.RESTORED, f"fault {fault_id} restored",
             fault_view(fault, company=asset.company), callbacks_cancelled=cancelled,
-            sms_queued=sms + cancelled, complaints_resolved=tuple(resolved),
+            sms_queued=len(subscribers) + cancelled + notices.queued,
+            complaints_resolved=tuple(resolved), notices=notices,
         )  # fmt: skip
 
-    def _notify_subscribers(self, conn: Connection, fault_id: int, code: str, now: datetime) -> int:
+    def _notify_subscribers(
+        self, conn: Connection, fault_id: int, code: str, now: datetime
+    ) -> list[str]:
+        """The "restored" SMS to those who asked for one (urgent: they are waiting for it)."""
         rows = rec.pending_subscriptions(conn, fault_id)
         languages = rec.languages_of(conn, (row.mobile for row in rows))
         for row in rows:
@@ -224,7 +243,7 @@ class FaultService:
                       language=languages.get(row.mobile, "hi"), values={"asset": code},
                       now=now, key=f"restored:{fault_id}:{row.mobile}")  # fmt: skip
         rec.mark_notified(conn, (row.id for row in rows), now)
-        return len(rows)
+        return [row.mobile for row in rows]
 
     def _cancel_callbacks(
         self, conn: Connection, fault_id: int, asset: rec.Asset, now: datetime
@@ -249,9 +268,11 @@ class FaultService:
 
     def _audit(
         self, conn: Connection, now: datetime, actor: str, action: str, fault: Fault,
-        company: str, source: str,
+        company: str, source: str, notices: NoticeReport,
     ) -> None:  # fmt: skip
         detail = fault_view(fault, company=company, source=source)
+        if notices:  # what the outage SMS did, for the administrator reading the audit log
+            detail["outage_sms"] = notices.as_dict()
         rec.audit(conn, at=now, actor=actor, action=action, subject=f"fault:{fault.id}",
                   detail=detail)  # fmt: skip
 

@@ -1,13 +1,19 @@
 """The SMS outbox worker: sends what `store.outbox.queue_sms` queued, with bounded retries.
 
-`run_once(now)` takes the due messages (status `queued`, `next_attempt_at` reached), claims
-each with a guarded update (the attempt count must still be what we read, so two workers never
-send the same row) that also pushes `next_attempt_at` a lease ahead, in case we die mid-send;
-then sends it. Success marks it `sent` with the provider's id. A transient failure (network,
-Twilio 5xx or 429) schedules the next attempt with exponential backoff; a permanent one
-(other 4xx: a bad number, a blocked sender) or the last allowed attempt marks it `failed`.
+`run_once(now)` takes the due messages (status `queued`, `next_attempt_at` reached), urgent
+ones first (`store.outbox.SmsPriority`), claims each with a guarded update (the attempt count
+must still be what we read and the row still queued, so two workers never send the same row and
+a cancelled one is not sent) that also pushes `next_attempt_at` a lease ahead, in case we die
+mid-send; then sends it. Success marks it `sent` with the provider's id. A transient failure
+(network, Twilio 5xx or 429) schedules the next attempt with exponential backoff; a permanent
+one (other 4xx: a bad number, a blocked sender) or the last allowed attempt marks it `failed`.
 `run_forever` loops `run_once` until told to stop. The sender is a port: `TwilioSms` sends
 through `twilio.rest.Client(...).messages.create`.
+
+Bulk messages (outage notices to thousands of consumers) must never hold up a docket: each round
+sends every due urgent message before at most `bulk_chunk` bulk ones, so an urgent message
+waits behind one chunk at most; and bulk messages are paced at `bulk_per_second` (a token
+bucket on the worker's clock, so several worker processes send that much each).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select, update
 
 from store import schema as t
+from store.outbox import SmsPriority
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,45 @@ class RunReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    bulk_sent: int = 0  # of `sent`
+    bulk_waiting: bool = False  # due bulk messages left for the next round (pace or chunk)
+
+
+class Pace:
+    """A token bucket on the caller's clock: `per_second` messages a second, and at most
+    `burst_s` seconds' worth saved up while idle.
+
+    >>> from datetime import UTC
+    >>> pace, start = Pace(10.0, burst_s=2.0), datetime(2026, 7, 1, tzinfo=UTC)
+    >>> pace.allowance(start)
+    20
+    >>> pace.spend(20); pace.allowance(start + timedelta(seconds=0.5))
+    5
+    """
+
+    def __init__(self, per_second: float, *, burst_s: float = 2.0) -> None:
+        if per_second <= 0:
+            raise ValueError("the pace must be more than 0 messages a second")
+        self.per_second = per_second
+        self._capacity = max(1.0, per_second * burst_s)
+        self._tokens = self._capacity
+        self._at: datetime | None = None
+
+    def allowance(self, now: datetime) -> int:
+        """Whole messages that may go now."""
+        if self._at is not None and now > self._at:
+            elapsed = (now - self._at).total_seconds()
+            self._tokens = min(self._capacity, self._tokens + elapsed * self.per_second)
+        if self._at is None or now > self._at:
+            self._at = now
+        return int(self._tokens)
+
+    def spend(self, count: int) -> None:
+        self._tokens -= count
+
+    def seconds_until(self, count: int) -> float:
+        """How long until `count` messages may go (0 if they may now)."""
+        return max(0.0, (min(count, self._capacity) - self._tokens) / self.per_second)
 
 
 def backoff(attempt: int, *, base_s: float = 30.0, cap_s: float = 3600.0) -> timedelta:
@@ -95,29 +141,57 @@ def backoff(attempt: int, *, base_s: float = 30.0, cap_s: float = 3600.0) -> tim
 
 class OutboxWorker:
     def __init__(
-        self, engine: Engine, sender: SmsSender, *, max_attempts: int = 6, batch: int = 50
+        self,
+        engine: Engine,
+        sender: SmsSender,
+        *,
+        max_attempts: int = 6,
+        batch: int = 50,
+        bulk_per_second: float = 20.0,
+        bulk_chunk: int = 20,
     ) -> None:
+        """`bulk_per_second`: the pace of bulk messages (`[outage_sms] bulk_per_second`)."""
         self._engine = engine
         self._sender = sender
         self._max_attempts = max_attempts
         self._batch = batch
+        self._bulk_chunk = bulk_chunk
+        self._pace = Pace(bulk_per_second)
 
     def run_once(self, now: datetime) -> RunReport:
-        """Send every due message once; what happened to them."""
+        """Send every due urgent message, then what the pace allows of the bulk ones (one chunk
+        at most); what happened to them."""
         counts = {"sent": 0, "retrying": 0, "failed": 0}
-        for row in self._due(now):
-            attempt = self._claim(row.id, row.attempts, now)
-            if attempt is None:
-                continue  # another worker took it
-            counts[self._send(row, attempt, now)] += 1
-        return RunReport(**counts)
+        for row in self._due(now, SmsPriority.URGENT, self._batch):
+            self._claim_and_send(row, now, counts)
+        allowed = min(self._pace.allowance(now), self._bulk_chunk)
+        bulk = self._due(now, SmsPriority.BULK, allowed + 1)  # one more: is any left waiting?
+        sent_before = counts["sent"]
+        for row in bulk[:allowed]:
+            if self._claim_and_send(row, now, counts):
+                self._pace.spend(1)
+        return RunReport(**counts, bulk_sent=counts["sent"] - sent_before,
+                         bulk_waiting=len(bulk) > allowed)  # fmt: skip
 
-    def _due(self, now: datetime) -> list[Any]:
+    def _claim_and_send(self, row: Any, now: datetime, counts: dict[str, int]) -> bool:
+        attempt = self._claim(row.id, row.attempts, now)
+        if attempt is None:
+            return False  # another worker took it, or it was cancelled
+        counts[self._send(row, attempt, now)] += 1
+        return True
+
+    def _due(self, now: datetime, priority: SmsPriority, limit: int) -> list[Any]:
+        if limit <= 0:
+            return []
         query = (
             select(t.outbox)
-            .where(t.outbox.c.status == "queued", t.outbox.c.next_attempt_at <= now)
+            .where(
+                t.outbox.c.status == "queued",
+                t.outbox.c.priority == int(priority),
+                t.outbox.c.next_attempt_at <= now,
+            )
             .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id)
-            .limit(self._batch)
+            .limit(limit)
         )
         with self._engine.connect() as conn:
             return list(conn.execute(query))
@@ -170,18 +244,23 @@ class OutboxWorker:
         """Loop until `stop` is set; a failing round is logged and the loop goes on."""
         log.info("SMS outbox worker running (every %.0f s)", interval_s)
         while not stop.is_set():
+            pause = interval_s
             try:
                 report = self.run_once(clock())
                 if report.sent or report.failed:
                     log.info(
-                        "outbox: %d sent, %d retrying, %d failed",
+                        "outbox: %d sent (%d bulk), %d retrying, %d failed%s",
                         report.sent,
+                        report.bulk_sent,
                         report.retrying,
                         report.failed,
+                        "; bulk waiting" if report.bulk_waiting else "",
                     )
+                if report.bulk_waiting:  # come back as soon as the pace allows another chunk
+                    pause = min(interval_s, self._pace.seconds_until(self._bulk_chunk))
             except Exception:  # the database may be away for a moment; try again later
                 log.exception("outbox round failed")
-            stop.wait(interval_s)
+            stop.wait(pause)
 
 
 def _e164(number: str) -> str:

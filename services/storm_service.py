@@ -344,7 +344,7 @@ def build_storm_services(services: Any, storm_file: Mapping[str, object]) -> Non
     settings = services.settings
     services.extras["faults"] = FaultService(
         engine=services.engine, templates=settings.sms_templates, clock=services.clock,
-        zone=settings.zone, extras=services.extras,
+        zone=settings.zone, extras=services.extras, outage_sms=settings.outage_sms,
     )  # fmt: skip
     services.extras["storm"] = StormService(
         engine=services.engine, client=services.redis, routing=services.extras["routing"],

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -309,14 +310,33 @@ outbox = Table(
     Column("template_id", String(40)),
     Column("sender", String(20)),
     Column("request_key", String(120), unique=True),
-    Column("status", String(12), nullable=False, default="queued"),  # queued|sent|failed
+    Column("status", String(12), nullable=False, default="queued"),  # queued|sent|failed|cancelled
+    # 0 (urgent: dockets, replies, cancellations) is sent before 1 (bulk notices, paced).
+    Column("priority", SmallInteger, nullable=False, default=0),
     Column("attempts", Integer, nullable=False, default=0),
     _ts("created_at", nullable=False),
     _ts("next_attempt_at", nullable=False),
     _ts("sent_at"),
     Column("provider_id", String(64)),
     Column("error", Text),
-    Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+)
+
+# Who was told of which fault: one row per (fault, mobile) the fault cuts off. A mobile already
+# told of an overlapping active fault gets a row without an SMS ("covered"): it follows this
+# fault too. `told_etr` is the ETR the mobile last heard for this fault.
+outage_notices = Table(
+    "outage_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fault_id", Integer, ForeignKey("faults.id"), nullable=False),
+    Column("mobile", String(16), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("outage_sms_id", Integer, ForeignKey("outbox.id")),
+    Column("latest_sms_id", Integer, ForeignKey("outbox.id")),
+    _ts("told_etr"),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("fault_id", "mobile", name="uq_outage_notices_fault_mobile"),
 )
 
 api_tokens = Table(

@@ -61,9 +61,12 @@ def test_turns_of_one_call_never_interleave(sessions: RedisCallSessions) -> None
         order.append("second in")
     worker.join()
     assert order == ["first in", "first out", "second in"]
-    with pytest.raises(LiveStateUnavailable, match="busy"):
-        with sessions.turn("CA3"), sessions.turn("CA3", timeout_s=0.05):
-            pass
+    with (
+        pytest.raises(LiveStateUnavailable, match="busy"),
+        sessions.turn("CA3"),
+        sessions.turn("CA3", timeout_s=0.05),
+    ):
+        pass
 
 
 def test_a_failed_turn_stores_nothing_and_frees_the_call(sessions: RedisCallSessions) -> None:

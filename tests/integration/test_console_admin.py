@@ -93,7 +93,8 @@ def test_another_process_picks_up_the_stored_edit(
         assert other.extras["routing"].live._queues["WZ-en"].strategy.value == "rrmemory"
         admin.post("/console/admin/queues/WZ-en", data=queue_form(admin, wrapup_s="7", version="1"))
         assert other.queues["WZ-en"].wrapup_s == 33
-        other_app.test_client().get("/healthz")  # any request picks up the new revision
+        other_app.config["QUEUE_EDITS_CHECK_S"] = 0.0  # (1 s by default)
+        other_app.test_client().get("/healthz")  # a request after the interval picks it up
         assert other.queues["WZ-en"].wrapup_s == 7
     finally:
         other.engine.dispose()

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("sender", sa.String(length=20), nullable=True),
         sa.Column("request_key", sa.String(length=120), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("priority", sa.SmallInteger(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
@@ -76,7 +77,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("request_key", name=op.f("uq_outbox_request_key")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_due", ["status", "priority", "next_attempt_at"], unique=False
+        )
 
     op.create_table(
         "queues",
@@ -561,8 +564,32 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_feedback_calls_due", ["status", "due_at"], unique=False)
 
+    op.create_table(
+        "outage_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fault_id", sa.Integer(), nullable=False),
+        sa.Column("mobile", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("outage_sms_id", sa.Integer(), nullable=True),
+        sa.Column("latest_sms_id", sa.Integer(), nullable=True),
+        sa.Column("told_etr", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["fault_id"], ["faults.id"], name=op.f("fk_outage_notices_fault_id_faults")
+        ),
+        sa.ForeignKeyConstraint(
+            ["outage_sms_id"], ["outbox.id"], name=op.f("fk_outage_notices_outage_sms_id_outbox")
+        ),
+        sa.ForeignKeyConstraint(
+            ["latest_sms_id"], ["outbox.id"], name=op.f("fk_outage_notices_latest_sms_id_outbox")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outage_notices")),
+        sa.UniqueConstraint("fault_id", "mobile", name="uq_outage_notices_fault_mobile"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("outage_notices")
     with op.batch_alter_table("feedback_calls", schema=None) as batch_op:
         batch_op.drop_index("ix_feedback_calls_due")
         batch_op.drop_index(batch_op.f("ix_feedback_calls_complaint_id"))
