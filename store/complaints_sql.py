@@ -133,6 +133,7 @@ class SqlComplaints:
                 language=reg.language,
                 now=now,
                 key=f"docket:{complaint['docket']}",
+                new_key=True,
                 values={"docket": complaint["docket"], "deadline": deadline_text},
             )
         if reg.fault_id or complaint["dc_id"] is None:
@@ -156,6 +157,7 @@ class SqlComplaints:
                 language="en",
                 now=now,
                 key=f"dispatch:{complaint['docket']}",
+                new_key=True,
                 values={
                     "docket": complaint["docket"],
                     "kind": reg.kind.value,

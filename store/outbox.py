@@ -49,9 +49,14 @@ def queue_sms(
     now: datetime,
     key: str | None = None,
     priority: SmsPriority = SmsPriority.URGENT,
+    new_key: bool = False,
 ) -> int | None:
-    """Queue an SMS from a template; a repeated `key` queues nothing. Returns the row id."""
-    if key is not None:
+    """Queue an SMS from a template; a repeated `key` queues nothing. Returns the row id.
+
+    `new_key`: the key was made from something created in this same transaction (a new
+    docket), so it cannot have been queued before and is not looked for (the unique index
+    still guards it)."""
+    if key is not None and not new_key:
         found = conn.execute(select(t.outbox.c.id).where(t.outbox.c.request_key == key)).scalar()
         if found is not None:
             return int(found)
