@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,8 @@ from routing.queues import Company, Language
 from services.container import Services
 from store import schema as t
 from store.operators_sql import operator_from_row
+
+log = logging.getLogger(__name__)
 
 
 def rows(services: Services) -> list[dict[str, Any]]:
@@ -105,4 +108,21 @@ def save(
     routing = services.extras.get("routing")
     if routing is not None:
         routing.live.register_operator(operator_from_row(after), now.timestamp())
+        if before["active"] and not values["active"]:
+            _log_out(routing, operator_id)
     return ""
+
+
+def _log_out(routing: Any, operator_id: str) -> None:
+    """A deactivated operator leaves the queues now (one on a call: when the call ends, as
+    they can no longer go ready)."""
+    from services.routing_service import OperatorAction
+
+    try:
+        result = routing.act(operator_id, OperatorAction.LOGOUT)
+    except Exception:  # Redis down: they cannot log in again, and the resync drops them
+        log.exception("deactivated operator %s not logged out of the live state", operator_id)
+        return
+    if not result.ok:
+        log.info("deactivated operator %s stays until their call ends: %s", operator_id,
+                 result.message)  # fmt: skip

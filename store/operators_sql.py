@@ -27,6 +27,12 @@ class SqlOperators:
             row = conn.execute(select(t.operators).where(t.operators.c.id == operator_id)).first()
         return None if row is None else operator_from_row(row._mapping)
 
+    def is_active(self, operator_id: str) -> bool:
+        """False for a deactivated (or unknown) operator: they may not log in."""
+        query = select(t.operators.c.active).where(t.operators.c.id == operator_id)
+        with self._engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
 
 def operator_from_row(row: Any) -> Operator:
     companies = {Company(c) for c in (row["skills"] or []) if c in Company.__members__}
