@@ -86,6 +86,19 @@ class CallbackPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class OutageSmsEffect:
+    """The outage SMS sent to the consumers a fault cuts off: it reaches them ``delay_s`` (a
+    uniform range) after the trip, and of those told, ``call_reduction`` no longer call about
+    the fault (the domain notes: callers in an outage fell from 68 % to 16 %)."""
+
+    delay_s: tuple[float, float]
+    call_reduction: float
+
+
+OUTAGE_SMS = OutageSmsEffect((300.0, 1200.0), 1.0 - 16.0 / 68.0)
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     start: datetime
@@ -113,6 +126,7 @@ class Scenario:
     storm: StormConfig | None
     control_interval_s: float = 60.0
     warning: StormWarning | None = None  # a weather warning the supervisor entered
+    outage_sms: OutageSmsEffect | None = None  # consumers cut off are told by SMS
 
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -206,11 +220,14 @@ def reference_storm(
     outage_ivr: bool = True,
     scaling: bool = True,
     warning: bool = False,
+    outage_sms: bool = False,
 ) -> Scenario:
     """The reference storm day of the domain notes, from 18:00 to 18:00 local time.
 
     With ``warning``, a supervisor entered a red storm warning for 19:00-23:00 before the
     day starts (a weather nowcast), so the controller may call standby operators in ahead.
+    With ``outage_sms``, the consumers each fault cuts off are told by SMS (``OUTAGE_SMS``);
+    the reference itself (the domain notes' call figures) is without.
     """
     start = datetime(2026, 6, 15, 18, 0, tzinfo=IST)
     company = Company.WZ
@@ -240,6 +257,7 @@ def reference_storm(
         retrials=Retrials(0.6, 180.0, 5), callbacks=CallbackPolicy(0.5, 0.8, 20.0),
         restoration=RESTORATION, faults=_reference_faults(start, seed),
         scaling=scaling and storm is not None, storm=storm, warning=warned,
+        outage_sms=OUTAGE_SMS if outage_sms else None,
     )  # fmt: skip
 
 

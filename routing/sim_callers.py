@@ -11,6 +11,7 @@ mutable on purpose (hot, engine-internal). Pure: the generators are passed in, s
 
 from __future__ import annotations
 
+import math
 import random
 
 from routing.acd import WaitingCaller
@@ -20,6 +21,9 @@ from routing.sim_runtime import pick_weighted, restoration_delay
 
 # States of a call in flight.
 IN_IVR, WAITING, CALLBACK, SERVED, GONE = range(5)
+# What becomes of a fresh caller: queues (after the IVR), finished in the outage IVR, or never
+# calls (told of the fault by SMS first).
+TO_QUEUE, FINISHED_IN_IVR, NOT_CALLING = range(3)
 
 
 class SimCall:
@@ -51,6 +55,13 @@ class CallerSource:
         self._queues: QueueSet = scenario.queues
         self._routes: dict[tuple[str, bool], tuple[str, int]] = {}
         self.count = 0
+        # (tripped, restored, consumers) per fault, seconds from the start: who has been told
+        self._faults = [
+            ((f.started_at - start).total_seconds(),
+             math.inf if f.restored_at is None else (f.restored_at - start).total_seconds(),
+             f.consumers_affected)
+            for f in scenario.faults
+        ]  # fmt: skip
 
     def rate(self, t: float) -> tuple[float, float]:
         """(all calls per hour, of which the surges') at ``t`` seconds from the start."""
@@ -67,8 +78,22 @@ class CallerSource:
             if t > self._end or rng.random() * bound <= self.rate(t)[0]:
                 return t
 
-    def caller(self, t: float) -> tuple[SimCall, bool]:
-        """A new caller arriving at ``t``, and whether the outage IVR finishes the call."""
+    def told_by_sms(self, t: float) -> float:
+        """The share of the consumers cut off at ``t`` whose outage SMS has reached them."""
+        effect = self._s.outage_sms
+        if effect is None:
+            return 0.0
+        low, high = effect.delay_s
+        told = cut_off = 0.0
+        for tripped, restored, consumers in self._faults:
+            if tripped <= t < restored:
+                cut_off += consumers
+                told += consumers * min(1.0, max(0.0, (t - tripped - low) / (high - low)))
+        return told / cut_off if cut_off else 0.0
+
+    def caller(self, t: float) -> tuple[SimCall, int]:
+        """A new caller arriving at ``t``, and what becomes of them: ``TO_QUEUE``,
+        ``FINISHED_IN_IVR`` (the outage IVR finished the call) or ``NOT_CALLING``."""
         rng, s = self._attributes, self._s
         total, surge = self.rate(t)
         stormy = surge > 0 and len(self._mix) > 1 and rng.random() * total < surge
@@ -81,8 +106,13 @@ class CallerSource:
         call.queue, call.priority = self._route(str(language), kind.hazard)
         wrapup = self._queues[call.queue].wrapup_s
         call.handle_s = max(1.0, rng.expovariate(1.0 / max(1.0, kind.aht_s - wrapup)))
+        sms = s.outage_sms
+        if kind.fault and sms is not None:
+            told_share = self.told_by_sms(t) * sms.call_reduction
+            if rng.random() < told_share:
+                return call, NOT_CALLING
         told = kind.fault and identified and s.outage_ivr
-        return call, told and rng.random() < s.ivr_finish_share
+        return call, FINISHED_IN_IVR if told and rng.random() < s.ivr_finish_share else TO_QUEUE
 
     def _route(self, language: str, hazard: bool) -> tuple[str, int]:
         key = (language, hazard)

@@ -22,6 +22,7 @@ CALLS = "calls"  # calls reaching the IVR (fresh and redials)
 FRESH = "fresh"
 REDIALS = "redials"
 DEFLECTED = "deflected"  # finished in the outage IVR
+NOT_CALLED = "not_called"  # would have called, but the outage SMS told them first
 BLOCKED = "blocked"  # found the queue full
 IMMEDIATE = "answered_at_once"
 CALLBACKS_REQUESTED = "callbacks_requested"
@@ -48,6 +49,7 @@ class IntervalReport:
     waiting: float  # mean callers waiting
     waiting_max: int
     callbacks_requested: int
+    not_called: int = 0  # told of their fault by SMS before they would have called
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class Totals:
     callbacks_failed: int
     callbacks_cancelled: int
     operators_max: int
+    not_called: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ class SimulationReport:
     hours: float
     events: int
     warning: str | None  # the storm warning entered before the run, if any
+    outage_sms: bool  # consumers cut off were told by SMS
     intervals: tuple[IntervalReport, ...]
     totals: Totals
     peak_hour: Totals
@@ -139,6 +143,7 @@ def interval_report(start: datetime, counters: Mapping[str, float]) -> IntervalR
         waiting=counters.get(WAITING_SUM, 0.0) / samples if samples else 0.0,
         waiting_max=int(counters.get(WAITING_MAX, 0)),
         callbacks_requested=int(counters.get(CALLBACKS_REQUESTED, 0)),
+        not_called=int(counters.get(NOT_CALLED, 0)),
     )
 
 
@@ -160,6 +165,7 @@ def totals(intervals: Sequence[Mapping[str, float]]) -> Totals:
         callbacks_failed=total(CALLBACKS_FAILED),
         callbacks_cancelled=total(Counter.CALLBACKS_CANCELLED),
         operators_max=max((int(c.get(STAFFED_MAX, 0)) for c in intervals), default=0),
+        not_called=total(NOT_CALLED),
     )  # fmt: skip
 
 
@@ -171,11 +177,16 @@ def build_report(
     events: int,
     decisions: Sequence[DecisionRecord],
 ) -> SimulationReport:
-    """The whole report; the peak hour is the clock hour with the most fresh calls (the same
-    hour whatever the variant: redials depend on how well the callers were served)."""
+    """The whole report; the peak hour is the clock hour with the most fresh calls, counting
+    those the outage SMS kept from calling (the same hour whatever the variant: redials depend
+    on how well the callers were served)."""
     per_hour = 3600 // INTERVAL_S
     hours = [intervals[i : i + per_hour] for i in range(0, len(intervals), per_hour)]
-    busiest = max(range(len(hours)), key=lambda h: sum(c.get(FRESH, 0) for c in hours[h]))
+
+    def would_call(hour: Sequence[Mapping[str, float]]) -> float:
+        return sum(c.get(FRESH, 0) + c.get(NOT_CALLED, 0) for c in hour)
+
+    busiest = max(range(len(hours)), key=lambda h: would_call(hours[h]))
     return SimulationReport(
         scenario=str(header["scenario"]),
         seed=int(header["seed"]),  # type: ignore[call-overload]
@@ -184,6 +195,7 @@ def build_report(
         hours=float(header["hours"]),  # type: ignore[arg-type]
         events=events,
         warning=None if header.get("warning") is None else str(header["warning"]),
+        outage_sms=bool(header.get("outage_sms", False)),
         intervals=tuple(
             interval_report(start + timedelta(seconds=i * INTERVAL_S), c)
             for i, c in enumerate(intervals)

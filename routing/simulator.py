@@ -49,7 +49,16 @@ from routing.operators import (
 )
 from routing.queues import QueueDefinition, QueueSet
 from routing.scenarios import Scenario
-from routing.sim_callers import CALLBACK, GONE, SERVED, WAITING, CallerSource, SimCall
+from routing.sim_callers import (
+    CALLBACK,
+    FINISHED_IN_IVR,
+    GONE,
+    NOT_CALLING,
+    SERVED,
+    WAITING,
+    CallerSource,
+    SimCall,
+)
 from routing.sim_report import (
     BLOCKED,
     CALLBACKS_DONE,
@@ -59,6 +68,7 @@ from routing.sim_report import (
     DEFLECTED,
     FRESH,
     IMMEDIATE,
+    NOT_CALLED,
     REDIALS,
     DecisionRecord,
     SimulationReport,
@@ -127,7 +137,7 @@ class Simulation:
         s = self.s
         header = {"scenario": s.name, "seed": s.seed, "outage_ivr": s.outage_ivr,
                   "scaling": s.scaling, "hours": s.hours,
-                  "warning": _warning_text(s)}  # fmt: skip
+                  "warning": _warning_text(s), "outage_sms": s.outage_sms is not None}  # fmt: skip
         return build_report(start=s.start, intervals=self.counters.intervals, header=header,
                             events=self.events, decisions=self._decisions)  # fmt: skip
 
@@ -179,9 +189,12 @@ class Simulation:
 
     def _fresh(self, t: float, _: object) -> None:
         self._push(self._callers.next_arrival(t), FRESH_CALL, None)
-        call, finished_in_ivr = self._callers.caller(t)
+        call, fate = self._callers.caller(t)
+        if fate == NOT_CALLING:
+            self.counters.add(t, NOT_CALLED)
+            return
         self.counters.add(t, CALLS, FRESH)
-        if finished_in_ivr:
+        if fate == FINISHED_IN_IVR:
             self.counters.add(t, DEFLECTED)
             return
         self._after_ivr(call, t)

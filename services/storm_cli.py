@@ -1,7 +1,7 @@
 """Storm and staffing commands: `run_ivr.py storm …` and `run_ivr.py staffing …`.
 
     run_ivr.py storm --scenario reference --out DIR [--seed N] [--no-outage-ivr] [--no-scaling]
-                     [--warning]
+                     [--warning] [--outage-sms]
     run_ivr.py staffing --calls-per-hour 3600 --aht 150 --target 80/20 [--patience 120]
     run_ivr.py warning set --company WZ|all --from 19:00 --until 23:00 (--level red |
                        --calls-per-hour N) [--note TEXT]
@@ -10,10 +10,10 @@
 
 `storm` simulates a scenario through the routing code and writes DIR/report.json and
 DIR/report.png, then prints a summary (`--warning`: a red storm warning was entered before
-the reference storm); `warning` sets, clears or shows the storm warnings the live controller
-plans for (`services.storm_warnings`); `staffing` prints the staffing table around the fewest
-operators meeting the target (Erlang C, or Erlang A with a patience). Bad input: a clear error
-and exit status 2.
+the reference storm; `--outage-sms`: the consumers cut off were told by SMS); `warning` sets,
+clears or shows the storm warnings the live controller plans for (`services.storm_warnings`);
+`staffing` prints the staffing table around the fewest operators meeting the target (Erlang C,
+or Erlang A with a patience). Bad input: a clear error and exit status 2.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def add_commands(sub: Any) -> None:
                        help="no storm controller: standby operators stay away")  # fmt: skip
     warned = "a red storm warning was entered before the storm (reference)"
     storm.add_argument("--warning", action="store_true", help=warned)
+    storm.add_argument("--outage-sms", action="store_true",
+                       help="consumers cut off are told by SMS (reference)")  # fmt: skip
     storm.set_defaults(func=cmd_storm)
 
     warn = sub.add_parser("warning", help="set, clear or show storm warnings (live)")
@@ -102,7 +104,8 @@ def cmd_storm(args: argparse.Namespace, ctx: Any) -> int:
     try:
         scenario = scenario_named(args.scenario, config, seed=args.seed,
                                   outage_ivr=not args.no_outage_ivr,
-                                  scaling=not args.no_scaling, warning=args.warning)  # fmt: skip
+                                  scaling=not args.no_scaling, warning=args.warning,
+                                  outage_sms=args.outage_sms)  # fmt: skip
     except RoutingError as exc:
         return _fail(str(exc))
     started = time.perf_counter()

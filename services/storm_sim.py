@@ -28,13 +28,15 @@ def scenario_named(
     outage_ivr: bool = True,
     scaling: bool = True,
     warning: bool = False,
+    outage_sms: bool = False,
 ) -> Scenario:
     """The built-in scenario `name`, or the scenario file at that path."""
     if name == "reference":
         return reference_storm(storm, seed=1912 if seed is None else seed,
-                               outage_ivr=outage_ivr, scaling=scaling, warning=warning)  # fmt: skip
-    if warning:
-        raise ScenarioError("--warning applies to the reference scenario only")
+                               outage_ivr=outage_ivr, scaling=scaling, warning=warning,
+                               outage_sms=outage_sms)  # fmt: skip
+    if warning or outage_sms:
+        raise ScenarioError("--warning and --outage-sms apply to the reference scenario only")
     path = Path(name)
     if not path.is_file():
         raise ScenarioError(f"no scenario {name!r}: not built in ({', '.join(BUILT_IN)}) "
@@ -94,7 +96,8 @@ def _plot(report: SimulationReport, path: Path) -> None:
 
 def _switches(report: SimulationReport) -> str:
     text = (f"outage IVR {'on' if report.outage_ivr else 'off'}, "
-            f"scaling {'on' if report.scaling else 'off'}")  # fmt: skip
+            f"scaling {'on' if report.scaling else 'off'}"
+            f"{', outage SMS' if report.outage_sms else ''}")  # fmt: skip
     return text if report.warning is None else f"{text}, warning ({report.warning})"
 
 
@@ -113,6 +116,7 @@ def summary(report: SimulationReport) -> str:
     rows: list[tuple[str, Any]] = [
         ("calls to 1912", lambda x: f"{x.calls:,}"),
         ("  of which redials", lambda x: f"{x.redials:,}"),
+        ("calls not made (SMS)", lambda x: f"{x.not_called:,}"),
         ("finished in the IVR", lambda x: f"{x.deflected:,}"),
         ("offered to operators", lambda x: f"{x.offered:,}"),
         ("answered", lambda x: f"{x.answered:,}"),

@@ -96,6 +96,8 @@ def storm_runs(config: StormConfig) -> dict[str, object]:
         scenario = replace(reference_storm(config, seed=3, outage_ivr=ivr, scaling=scaling,
                                            warning=warning), hours=4.0)  # fmt: skip
         runs[name] = simulate(scenario)
+    sms = replace(reference_storm(config, seed=3, outage_sms=True), hours=4.0)
+    runs["sms"] = simulate(sms)
     return runs
 
 
@@ -137,6 +139,20 @@ def test_a_storm_warning_has_the_standby_operators_in_before_the_squall(
     assert peak.abandon_rate <= 0.05 < late.abandon_rate
     assert peak.service_level is not None and peak.service_level >= 0.8
     assert peak.operators_max <= 100
+
+
+def test_outage_sms_keep_told_consumers_from_calling(storm_runs: dict) -> None:
+    told, plain = storm_runs["sms"], storm_runs["full"]
+    assert plain.totals.not_called == 0 and told.totals.not_called > 0
+    # the same people would have called: those told and not calling, plus those who did
+    would = told.totals.fresh + told.totals.not_called
+    assert abs(would - plain.totals.fresh) < 0.03 * plain.totals.fresh
+    assert told.peak_hour_start == plain.peak_hour_start
+    first = told.intervals[4]  # 19:00-19:15: the SMS are only starting to arrive
+    assert first.not_called < told.intervals[5].not_called
+    assert told.peak_hour.offered < plain.peak_hour.offered
+    assert told.peak_hour.abandon_rate < plain.peak_hour.abandon_rate
+    assert told.outage_sms and not plain.outage_sms
 
 
 def test_abandoners_redial(storm_runs: dict) -> None:
