@@ -106,7 +106,8 @@ def test_storm_warnings_are_set_shown_and_cleared(cli_env: dict[str, str]) -> No
     shown = run(["warning", "show"], cli_env)
     assert "WZ: 2030-06-15T19:00:00+05:30 to 2030-06-15T23:00:00+05:30" in shown.stdout
     assert "CZ: no warning" in shown.stdout
-    bad = run(["warning", "set", "--from", "19:00", "--until", "23:00"], cli_env)
+    bad = run(["warning", "set", "--from", "2030-06-15T19:00+05:30",
+               "--until", "2030-06-15T23:00+05:30"], cli_env)  # fmt: skip
     assert bad.returncode == 2 and "give either level" in bad.stderr
     cleared = run(["warning", "clear", "--company", "WZ"], cli_env)
     assert cleared.returncode == 0
