@@ -6,15 +6,21 @@ last turn). The callers run in a separate process and pause 2-5 s before each ke
 `--quick`), as a person listening to a prompt would: the peer "plays" files instantly, so
 without the pause 200 calls would be compressed into a burst far denser than 200 people
 calling (a main menu alone takes 15 s to hear). A turn's latency is the time from the peer's
-reply carrying the keys to the next AGI command: the whole engine turn (Redis session lock,
-lookups, SQL writes such as the remembered language and the docket, rendering to file names),
-reported per turn as well. The same peers also call a bare panoramisk FastAGI route that asks
-the same questions and does nothing else, in the same run, as the ceiling. Goal: p99 ≤ 10 ms.
+reply carrying the keys to the next AGI command: the whole engine turn (the Redis session
+scripts, lookups, the docket's SQL transaction, rendering to file names), reported per turn as
+well. The server is wired as `run_ivr.py serve` wires it: call records go to a batched call
+log (written off the turns; a call handed to a queue waits for its own), the docket is committed
+inside its turn, SQLite's WAL is checkpointed by a thread of its own. The same peers then call a
+bare panoramisk FastAGI route that sends exactly the commands one IVR call of the run sent
+(every prompt file, every question) and does nothing else, in the same run, as the ceiling: the
+difference is the engine's turn. Goal: p99 ≤ 10 ms. The database is a temporary SQLite file, or
+with `DATABASE_URL` set to PostgreSQL a temporary schema in that database (created, seeded and
+dropped again); Redis is an embedded server, or `REDIS_URL` (keys under unique call ids).
 
 AMI: the recorded Asterisk 22 traffic (`../shared/fixtures/asterisk-22/`) replayed in a loop:
 parsed by panoramisk's `Message.from_line`, translated, and applied by the mirror through the
 ordered dispatcher (worker threads, in order per call) to in-memory ports; beside it, parsing
-alone. Uses a temporary seeded SQLite file and an embedded Redis (or `REDIS_URL`).
+alone.
 """
 
 from __future__ import annotations
@@ -43,14 +49,39 @@ CALLER = "9000000002"
 
 
 @contextmanager
+def _database(folder: str) -> Iterator[str]:
+    """A URL for an empty database: a SQLite file in `folder`, or a schema of its own in the
+    PostgreSQL database `DATABASE_URL` names (dropped afterwards)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{folder}/bench.sqlite"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"agi_bench_{os.getpid()}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        private = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield private.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
 def _services() -> Iterator[Any]:
     import run_ivr
     from config.settings import load_settings
     from store.db import make_engine, upgrade
     from store.seed import seed
 
-    with tempfile.TemporaryDirectory() as folder:
-        env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite", "HELPLINE_VAR_DIR": folder}
+    with tempfile.TemporaryDirectory() as folder, _database(folder) as database_url:
+        env = {"DATABASE_URL": database_url, "HELPLINE_VAR_DIR": folder}
         if os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = os.environ["REDIS_URL"]
         settings = load_settings(env)
@@ -78,7 +109,10 @@ def _services() -> Iterator[Any]:
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {
         "p50_ms": round(pick(0.50) * 1000, 2),
         "p99_ms": round(pick(0.99) * 1000, 2),
@@ -87,16 +121,21 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def _bare_route(request: Any) -> None:
-    """The ceiling: the same questions, no engine."""
-    for _ in KEYS:
-        await request.send_command("GET DATA helpline1912/silence 6000 1")
-    await request.send_command('SET VARIABLE HELPLINE_ACTION "hangup"')
+def _bare_route(script: list[str]) -> Any:
+    """The ceiling: the commands an IVR call sent, sent again with no engine behind them."""
+
+    async def route(request: Any) -> None:
+        for command in script:
+            await request.send_command(command)
+
+    return route
 
 
-async def _calls(
-    port: int, sessions: int, prefix: str, think: tuple[float, float]
-) -> tuple[list[list[float]], int]:
+# Turn latencies by turn, calls completed, and the commands one completed call was sent.
+_Placed = tuple[list[list[float]], int, list[str]]
+
+
+async def _calls(port: int, sessions: int, prefix: str, think: tuple[float, float]) -> _Placed:
     from dialplans import agi_peer
 
     rng = random.Random(1912)
@@ -113,24 +152,20 @@ async def _calls(
         )
 
     logs = await asyncio.gather(*(one(n) for n in range(sessions)))
-    completed = sum(log.variables.get("HELPLINE_ACTION") == "hangup" for log in logs)
+    done = [log for log in logs if log.variables.get("HELPLINE_ACTION") == "hangup"]
     by_turn = [
         [log.turn_latencies[i] for log in logs if len(log.turn_latencies) > i]
         for i in range(len(KEYS))
     ]
-    return by_turn, completed
+    return by_turn, len(done), done[0].commands if done else []
 
 
-def _callers(
-    port: int, sessions: int, prefix: str, think: tuple[float, float]
-) -> tuple[list[list[float]], int]:
+def _callers(port: int, sessions: int, prefix: str, think: tuple[float, float]) -> _Placed:
     """The scripted callers, run in a separate process so they do not share our CPU."""
     return asyncio.run(_calls(port, sessions, prefix, think))
 
 
-async def _place(
-    port: int, sessions: int, prefix: str, think: tuple[float, float]
-) -> tuple[list[list[float]], int]:
+async def _place(port: int, sessions: int, prefix: str, think: tuple[float, float]) -> _Placed:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         loop = asyncio.get_running_loop()
@@ -142,28 +177,35 @@ async def _agi(services: Any, sessions: int, think: tuple[float, float]) -> dict
 
     from dialplans.agi import FastAgiServer
     from dialplans.agi_session import IvrOverAgi
+    from services.call_log import BatchedCallLog
+    from store.db import WalCheckpointer
 
+    checkpoints = WalCheckpointer(services.engine)
+    checkpoints.start()
     runner = IvrOverAgi(
         calls=services.calls,
         catalogue=services.catalogue,
         queues=services.queues,
         local_now=services.local_now,
+        call_log=BatchedCallLog(services.records.call_log),
     )
     server = FastAgiServer(runner)
     _, port = await server.start("127.0.0.1", 0)
     try:
-        ivr, completed = await _place(port, sessions, f"{int(time.time())}", think)
+        ivr, completed, script = await _place(port, sessions, f"{int(time.time())}", think)
     finally:
         await server.close()
+        checkpoints.stop()
     bare_app = Application(loop=asyncio.get_running_loop())
-    bare_app.add_route("1912", _bare_route)
+    bare_app.add_route("1912", _bare_route(script))
     bare = await asyncio.start_server(bare_app.handler, "127.0.0.1", 0)
     try:
-        ceiling, _ = await _place(bare.sockets[0].getsockname()[1], sessions, "bare", think)
+        ceiling, _, _ = await _place(bare.sockets[0].getsockname()[1], sessions, "bare", think)
     finally:
         bare.close()
         await bare.wait_closed()
     return {
+        "database": services.engine.dialect.name,
         "sessions": sessions,
         "completed_calls": completed,
         "ivr": _percentiles([x for turn in ivr for x in turn]),
@@ -257,6 +299,7 @@ def run(quick: bool) -> dict[str, Any]:
         agi = asyncio.run(_agi(services, sessions=200, think=think))
     ami = asyncio.run(_ami(seconds=2.0 if quick else 6.0))
     return {
+        "agi_database": agi["database"],
         "agi_sessions": agi["sessions"],
         "agi_completed_calls": agi["completed_calls"],
         "agi_turn_p50_ms": agi["ivr"]["p50_ms"],

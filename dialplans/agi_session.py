@@ -7,12 +7,17 @@ escape digit except the last, which is `GET DATA` (a key pressed during any prom
 would on Twilio), `Enqueue` → `SET VARIABLE`s the dialplan's `Queue()` reads, `Hangup` →
 `HELPLINE_ACTION=hangup`. The AGI protocol itself is panoramisk's; this module never writes it.
 The engine is blocking (Redis, SQL) and runs on a thread pool so one slow turn holds up no
-other call. A caller who hangs up ends the session as `CallerHungUp`; any failure is logged
-with the call id and the script just ends, leaving the dialplan's defaults in place, so the
-caller still reaches an operator. Phone numbers are masked in logs. The `feedback` route runs
-an answered outbound feedback call: the feedback id comes as the first AGI argument (else the
-channel variable `FEEDBACK_ID`), the call is bound to it, and the feedback call service drives
-the same loop; when the call ends the lifecycle hears of it (a no-op once an answer is recorded).
+other call. Given a `BatchedCallLog`, the call records (the `calls` row, the remembered
+language) are written by its thread in batches instead of inside the turns: a call handed to a
+queue waits for its records before its script ends, as `Queue()`'s events update that row;
+those of a call that ended here follow in the next batch; the docket is still committed inside
+its turn, before it is spoken. A caller who hangs up ends the session as `CallerHungUp`; any
+failure is logged with the call id and the script just ends, leaving the dialplan's defaults in
+place, so the caller still reaches an operator. Phone numbers are masked in logs. The `feedback`
+route runs an answered outbound feedback call: the feedback id comes as the first AGI argument
+(else the channel variable `FEEDBACK_ID`), the call is bound to it, and the feedback call
+service drives the same loop; when the call ends the lifecycle hears of it (a no-op once an
+answer is recorded).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ivr.commands import Enqueue, Gather, Hangup, Say
 from ivr.events import CallerHungUp, DigitsEntered, Event, NoInput
 from ivr.prompts import Catalogue, render
 from routing.queues import QueueSet
+from services.call_log import BatchedCallLog
 from services.calls import CallService, TurnResult
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "asterisk"
 ALL_KEYS = "0123456789*#"
 OFFER_TIMEOUT_S = 6
+SETTLE_TIMEOUT_S = 5.0  # waiting for a call's records at its end; they are kept if later
 CALLBACK_PROMPTS = {"callback_offer", "callback_confirmed"}
 T = TypeVar("T")
 
@@ -153,9 +160,11 @@ class IvrOverAgi:
         local_now: Callable[[], datetime],
         callbacks: CallbackRequests | None = None,
         feedback: FeedbackLeg | None = None,
+        call_log: BatchedCallLog | None = None,
         threads: int = 8,
     ) -> None:
-        self._calls = calls
+        self._call_log = call_log
+        self._calls = calls if call_log is None else calls.with_call_log(call_log)
         self._feedback = feedback
         self._catalogue = catalogue
         self._names = AudioNames(catalogue)
@@ -168,7 +177,10 @@ class IvrOverAgi:
     def close(self) -> None:
         # Turns already running finish (their writes commit) before the server is gone; the
         # ones not started are dropped: their callers have hung up or fall back to the queue.
+        # Then every call record still pending is written.
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._call_log is not None:
+            self._call_log.close()
 
     async def _offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -186,28 +198,41 @@ class IvrOverAgi:
         log.info("call %s: IVR start, caller %s", call_id, masked(caller))
         try:
             result = await self._offload(self._calls.start, call_id, caller, CHANNEL)
-            await self._converse(channel, result)
+            last = await self._converse(channel, result)
+            if last.enqueue is not None:
+                await self._settle(call_id)
         except AgiHangup as gone:
             log.info("call %s: caller hung up (%s)", call_id, gone)
             await self._hung_up(call_id)
         except Exception:
             log.exception("call %s: IVR failed; the dialplan queues the caller", call_id)
 
+    async def _settle(self, call_id: str) -> None:
+        """Wait until the call's records are committed (they are kept and retried if not)."""
+        if self._call_log is None:
+            return
+        try:
+            flushed = asyncio.wrap_future(self._call_log.flushed())
+            await asyncio.wait_for(flushed, SETTLE_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("call %s: call records not written yet (%r); kept", call_id, exc)
+
     async def _converse(
         self, channel: AgiChannel, result: TurnResult, calls: CallService | None = None
-    ) -> None:
+    ) -> TurnResult:
+        """Run the call's turns until the engine asks for nothing more; the last turn."""
         service = calls or self._calls
         while True:
             asked = await self._perform(channel, result)
             if asked is None:
-                return
+                return result
             event, turn = asked
             following = await self._offload(service.handle, channel.call_id, event, turn=turn)
             if following is None:
                 log.warning(
                     "call %s: no session any more; the dialplan queues the caller", channel.call_id
                 )
-                return
+                return result
             result = following
 
     async def _perform(self, channel: AgiChannel, result: TurnResult) -> tuple[Event, int] | None:

@@ -44,9 +44,11 @@ from dialplans.prompts_audio import find_tools, inventory, prompt_file, render_a
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from ivr.prompts import LANGUAGES, Catalogue
 from routing.queues import choose_queue
+from services.call_log import BatchedCallLog
 from services.complaint_desk import complaint_desk
 from services.complaint_feedback_calls import FLOW as FEEDBACK_FLOW
 from services.complaint_feedback_calls import bind_feedback_call, feedback_call_service
+from store.db import WalCheckpointer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -172,11 +174,14 @@ def cmd_prompts(args: argparse.Namespace, ctx: Any) -> int:
 class AsteriskFrontEnds:
     agi: FastAgiServer
     ami: AmiLink | None
+    checkpoints: WalCheckpointer | None = None
 
     async def close(self) -> None:
         if self.ami is not None:
             await self.ami.close()
         await self.agi.close()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
 
 
 def build_ami_link(settings: Any, services: Any) -> AmiLink:
@@ -219,16 +224,20 @@ async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
         local_now=services.local_now,
         callbacks=SqlCallbackRequests(services.engine),
         feedback=feedback_leg(services),
+        call_log=BatchedCallLog(services.records.call_log),
     )
     server = FastAgiServer(calls)
     await server.start(settings.agi_host, settings.agi_port)
+    # Commits on a call's path leave the WAL copying to this thread (SQLite only).
+    checkpoints = WalCheckpointer(services.engine)
+    checkpoints.start()
     link = None
     if settings.ami_enabled:
         link = build_ami_link(settings, services)
         await link.start()
     else:
         log.info("AMI link off (AMI_HOST, AMI_USERNAME and AMI_SECRET not all set)")
-    return AsteriskFrontEnds(server, link)
+    return AsteriskFrontEnds(server, link, checkpoints)
 
 
 def cmd_agi(args: argparse.Namespace, ctx: Any) -> int:

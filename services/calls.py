@@ -23,6 +23,7 @@ from ivr.engine import new_session, step
 from ivr.events import CallStarted, Event, RepeatRequested, ResultReturned
 from ivr.flow import Flow
 from ivr.session import Session
+from services.call_log import CallLog
 from services.records import CallRecords
 from store.call_sessions import CallTurn
 
@@ -53,12 +54,25 @@ class CallService:
         records: CallRecords,
         clock: Callable[[], datetime],
         default_language: str = "hi",
+        call_log: CallLog | None = None,
     ) -> None:
         self._flow = flow
         self._sessions = sessions
         self._records = records
+        self._log: CallLog = records if call_log is None else call_log
         self._clock = clock
         self._default_language = default_language
+
+    def with_call_log(self, call_log: CallLog) -> CallService:
+        """The same service (flow, sessions, records) putting its call records in `call_log`."""
+        return CallService(
+            flow=self._flow,
+            sessions=self._sessions,
+            records=self._records,
+            clock=self._clock,
+            default_language=self._default_language,
+            call_log=call_log,
+        )
 
     @property
     def flow(self) -> Flow:
@@ -71,7 +85,7 @@ class CallService:
                 return self._turn(opened, opened.session, RepeatRequested())
             language = self._records.remembered_language(caller) or self._default_language
             session = new_session(call_id, caller=caller, channel=channel, language=language)
-            self._records.call_started(call_id, caller=caller, channel=channel, now=self._clock())
+            self._log.call_started(call_id, caller=caller, channel=channel, now=self._clock())
             return self._turn(opened, session, CallStarted(caller, channel, language))
 
     def handle(self, call_id: str, event: Event, *, turn: int | None = None) -> TurnResult | None:
@@ -129,10 +143,12 @@ class CallService:
         return TurnResult(session, tuple(out))
 
     def _after(self, before: Session, after: Session, now: datetime) -> None:
+        # The call started in the remembered language (or the default): a choice that keeps
+        # it is not written again.
         if after.language != before.language and before.awaiting.value != "start":
-            self._records.remember_language(after.caller, after.language, now)
+            self._log.remember_language(after.caller, after.language, now)
         if after.ended and not before.ended:
-            self._records.call_ended(after, now)
+            self._log.call_ended(after, now)
 
 
 def summarise(session: Session) -> Mapping[str, Any]:

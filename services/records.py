@@ -2,7 +2,8 @@
 
 Each lookup or record the flows may name has one handler here; a flow naming an unknown one is
 refused at start-up (`check_flow_handlers`). Handlers read the call's session for context (who
-is calling, which consumer) and return JSON-ready data for the session.
+is calling, which consumer) and return JSON-ready data for the session. The call records (the
+`calls` row, the remembered language) are `services.call_log`'s; they are reached from here too.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from complaints.kinds import ComplaintKind
 from ivr.commands import Lookup, Record
 from ivr.flow import CollectNode, Flow, LookupNode, RecordNode
 from ivr.session import Session
 from routing.queues import QueueSet, choose_queue
+from services.call_log import SqlCallLog
 from services.complaint_status import (
     complaint_by_docket,
     latest_complaint,
@@ -58,6 +60,8 @@ class CallRecords:
         self._default_company = default_company
         self._payment_link = payment_link
         self._zone = zone
+        # The call records, written at once; a front-end may batch them (`BatchedCallLog`).
+        self.call_log = SqlCallLog(engine)
         self.lookups: dict[str, Handler] = {
             "connections_by_caller": self._connections_by_caller,
             "consumer_by_ivrs": lambda a, s, n: self._network.consumer_by_ivrs(a["value"]),
@@ -280,58 +284,13 @@ class CallRecords:
         return None if value is None else str(value)
 
     def remember_language(self, number: str, language: str, now: datetime) -> None:
-        """Keep the caller's language for next time (an upsert: concurrent calls from one
-        number race here). A preference is not worth failing a call over, so errors are logged."""
-        if not number:
-            return
-        table = t.caller_preferences
-        dialect = self._engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        statement = upsert(table).values(number=number, language=language, updated_at=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.number], set_={"language": language, "updated_at": now}
-        )
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(statement)
-        except SQLAlchemyError:
-            log.exception("could not remember the language of %s", _mask(number))
+        self.call_log.remember_language(number, language, now)
 
     def call_started(self, call_id: str, *, caller: str, channel: str, now: datetime) -> None:
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    insert(t.calls).values(
-                        call_id=call_id, channel=channel, caller=caller[:20], started_at=now
-                    )
-                )
-        except IntegrityError:
-            pass  # already recorded (a repeated start)
+        self.call_log.call_started(call_id, caller=caller, channel=channel, now=now)
 
     def call_ended(self, session: Session, now: datetime) -> None:
-        outcome = session.outcome
-        detail = dict(outcome.detail) if outcome else {}
-        consumer = session.vars.get("consumer")
-        values: dict[str, Any] = {
-            "outcome": outcome.kind if outcome else "completed",
-            "language": session.language,
-            "consumer_id": consumer.get("id") if isinstance(consumer, dict) else None,
-            "docket": detail.get("docket"),
-            "ivr_path": {"last_node": session.node},
-        }
-        if outcome and outcome.kind == "queued":
-            values.update(queue=detail.get("queue"), priority=detail.get("priority"), queued_at=now)
-        else:
-            values["ended_at"] = now
-        with self._engine.begin() as conn:
-            conn.execute(update(t.calls).where(t.calls.c.call_id == session.call_id).values(values))
-
-
-def _mask(number: str) -> str:
-    return number[:2] + "*" * max(0, len(number) - 4) + number[-2:]
+        self.call_log.call_ended(session, now)
 
 
 def check_flow_handlers(flow: Flow, records: CallRecords) -> None:

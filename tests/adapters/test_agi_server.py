@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from dialplans.prompts_audio import SILENCE_FILE, inventory
 from dialplans.records import SqlCallbackRequests
 from ivr.commands import Gather, Say
 from ivr.events import DigitsEntered, NoInput
+from services.call_log import BatchedCallLog
 from store import schema as t
 
 pytestmark = pytest.mark.asyncio
@@ -31,6 +33,7 @@ async def agi(services: Any) -> AsyncIterator[tuple[str, int]]:
         queues=services.queues,
         local_now=services.local_now,
         callbacks=SqlCallbackRequests(services.engine),
+        call_log=BatchedCallLog(services.records.call_log),
         threads=8,
     )
     server = FastAgiServer(calls)
@@ -53,6 +56,18 @@ def outcome(services: Any, call_id: str) -> Any:
     return session.outcome
 
 
+async def ended_call(services: Any, call_id: str) -> Any:
+    """The call's `calls` row once its end is recorded: the call log writes it in its next
+    batch (within 0.2 s) after the call; None if that does not happen within two seconds."""
+    for _ in range(100):
+        with services.engine.connect() as conn:
+            row = conn.execute(select(t.calls).where(t.calls.c.call_id == call_id)).first()
+        if row is not None and row.outcome is not None:
+            return row
+        await asyncio.sleep(0.02)
+    return None
+
+
 async def test_no_supply_call_ends_with_a_docket_in_the_database(services: Any, agi: Any) -> None:
     log = await place(agi, "9000000002", ["2", "1", "1"], uniqueid="1800000000.1")
     assert log.inputs == ["2", "1", "1"]
@@ -61,10 +76,10 @@ async def test_no_supply_call_ends_with_a_docket_in_the_database(services: Any, 
     assert result.kind == "docket"
     docket = result.detail["docket"]
     assert isinstance(parse_docket(docket), ValidDocket)
-    with services.engine.connect() as conn:
+    with services.engine.connect() as conn:  # committed before it was spoken
         row = conn.execute(select(t.complaints).where(t.complaints.c.docket == docket)).one()
-        call = conn.execute(select(t.calls).where(t.calls.c.call_id == "1800000000.1")).one()
     assert row.kind == "no_supply"
+    call = await ended_call(services, "1800000000.1")
     assert call.channel == "asterisk" and call.docket == docket
 
 
@@ -156,17 +171,10 @@ async def test_hang_up_mid_flow_ends_the_session_and_the_server_goes_on(
     call_id = f"1800000001.{len(style)}"
     log = await place(agi, "9000000002", ["2"], uniqueid=call_id, hangup=style)
     assert log.hung_up
-    for _ in range(100):  # the server records the hang-up after the socket is gone
-        session = services.calls.current(call_id)
-        if session is not None and session.ended:
-            break
-        await asyncio.sleep(0.02)
+    # The server records the hang-up after the socket is gone.
+    assert (await ended_call(services, call_id)).outcome == "abandoned"
+    session = services.calls.current(call_id)
     assert session is not None and session.outcome.kind == "abandoned"
-    with services.engine.connect() as conn:
-        assert (
-            conn.execute(select(t.calls.c.outcome).where(t.calls.c.call_id == call_id)).scalar()
-            == "abandoned"
-        )
     again = await place(agi, "9000000002", ["2", "1", "1"], uniqueid=call_id + "9")
     assert again.variables["HELPLINE_ACTION"] == "hangup"
 
@@ -240,3 +248,75 @@ async def test_two_hundred_calls_at_once(services: Any, agi: Any) -> None:
     logs = await asyncio.gather(*calls)
     bad = [log for log in logs if not (log.inputs == ["2", "1"] and log.hung_up)]
     assert not bad, (len(bad), bad[:2])
+
+
+async def served(services: Any, call_log: BatchedCallLog) -> tuple[FastAgiServer, tuple[str, int]]:
+    runner = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        call_log=call_log,
+    )
+    server = FastAgiServer(runner)
+    return server, await server.start("127.0.0.1", 0)
+
+
+def call_row(services: Any, call_id: str) -> Any:
+    with services.engine.connect() as conn:
+        return conn.execute(select(t.calls).where(t.calls.c.call_id == call_id)).first()
+
+
+async def test_a_queued_calls_records_are_written_before_it_goes_to_the_queue(
+    services: Any,
+) -> None:
+    # Nothing writes the batch on a timer here: only the hand-over to app_queue does.
+    log = BatchedCallLog(services.records.call_log, max_delay_s=600)
+    server, address = await served(services, log)
+    try:
+        queued = await place(address, "9000000002", ["2", "0"], uniqueid="1800000005.1")
+        row = call_row(services, "1800000005.1")
+        assert row is not None and row.outcome == "queued"
+        assert row.queue == queued.variables["HELPLINE_QUEUE"] and row.queued_at is not None
+        with services.engine.connect() as conn:
+            language = conn.execute(
+                select(t.caller_preferences.c.language).where(
+                    t.caller_preferences.c.number == "9000000002"
+                )
+            ).scalar()
+        assert language == "en"  # chosen in this call
+    finally:
+        await server.close()
+
+
+async def test_a_finished_calls_records_follow_in_the_next_batch(services: Any) -> None:
+    server, address = await served(services, BatchedCallLog(services.records.call_log))
+    try:
+        done = await place(address, "9000000002", ["2", "1", "1"], uniqueid="1800000005.2")
+        assert done.variables["HELPLINE_ACTION"] == "hangup"
+        row = await ended_call(services, "1800000005.2")
+        assert row is not None and row.outcome == "docket" and row.docket is not None
+    finally:
+        await server.close()
+
+
+async def test_closing_the_server_writes_the_records_of_calls_in_progress(services: Any) -> None:
+    server, address = await served(
+        services, BatchedCallLog(services.records.call_log, max_delay_s=600)
+    )
+    # The caller listens to the language menu for a minute: the call is open when we close.
+    calling = asyncio.create_task(
+        place(address, "9000000002", ["2"], uniqueid="1800000006.1", think_s=lambda: 60)
+    )
+    for _ in range(200):
+        if services.calls.current("1800000006.1") is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert services.calls.current("1800000006.1") is not None
+    assert call_row(services, "1800000006.1") is None  # still in the batch
+    await server.close()
+    row = call_row(services, "1800000006.1")
+    assert row is not None and row.channel == "asterisk" and row.started_at is not None
+    calling.cancel()  # the scripted caller is still "listening"
+    with contextlib.suppress(asyncio.CancelledError):
+        await calling
