@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from complaints.docket import make_docket
@@ -76,7 +76,7 @@ class SqlComplaints:
     def _existing(self, conn: Connection, key: str | None) -> dict[str, Any] | None:
         if key is None:
             return None
-        row = conn.execute(select(t.complaints).where(t.complaints.c.request_key == key)).first()
+        row = conn.execute(_BY_REQUEST, {"key": key}).first()
         return None if row is None else self._summary(row._mapping)
 
     def _insert(self, conn: Connection, reg: Registration, now: datetime) -> dict[str, Any]:
@@ -106,16 +106,13 @@ class SqlComplaints:
             "deadline": due.astimezone(UTC) if due is not None else None,
             "remarks": reg.remarks,
         }
-        complaint_id = conn.execute(insert(t.complaints).values(values)).inserted_primary_key[0]
-        conn.execute(
-            insert(t.complaint_events).values(
-                complaint_id=complaint_id,
-                at=now,
-                kind="registered",
-                actor=reg.channel,
-                detail={"fault_id": reg.fault_id} if reg.fault_id else None,
-            )
-        )
+        inserted = conn.execute(_INSERT_COMPLAINT, values).inserted_primary_key
+        assert inserted is not None
+        complaint_id = inserted[0]
+        conn.execute(_INSERT_EVENT, {
+            "complaint_id": complaint_id, "at": now, "kind": "registered", "actor": reg.channel,
+            "detail": {"fault_id": reg.fault_id} if reg.fault_id else None,
+        })  # fmt: skip
         values["id"] = complaint_id
         self._queue_messages(conn, reg, values, now)
         return self._summary(values)
@@ -138,11 +135,7 @@ class SqlComplaints:
             )
         if reg.fault_id or complaint["dc_id"] is None:
             return  # complaints under a known fault are handled with the fault, not dispatched
-        mobile = conn.execute(
-            select(t.distribution_centres.c.field_mobile).where(
-                t.distribution_centres.c.id == complaint["dc_id"]
-            )
-        ).scalar()
+        mobile = conn.execute(_FIELD_MOBILE, {"dc": complaint["dc_id"]}).scalar()
         if mobile:
             consumer = reg.consumer or {}
             supply = f"{consumer.get('feeder_code', '')}/{consumer.get('transformer_code', '')}"
@@ -188,17 +181,28 @@ class SqlComplaints:
 def next_sequence(conn: Connection, company: str, day: date) -> int:
     """The next daily docket sequence for `company` — taken by writing first, so concurrent
     registrations serialise on the counter row (SQLite: the write lock; PostgreSQL: the row)."""
-    counter = t.docket_counters.c
-    bumped = conn.execute(
-        update(t.docket_counters)
-        .where(counter.company == company, counter.day == day)
-        .values(last=counter.last + 1)
-        .returning(counter.last)
-    ).scalar()
+    bumped = conn.execute(_BUMP_COUNTER, {"c": company, "d": day}).scalar()
     if bumped is not None:
         return int(bumped)
-    conn.execute(insert(t.docket_counters).values(company=company, day=day, last=1))
+    conn.execute(_NEW_COUNTER, {"company": company, "day": day, "last": 1})
     return 1
+
+
+# Statements of a registration, built once (a caller is waiting to hear the docket).
+_COUNTER = t.docket_counters.c
+_BUMP_COUNTER = (
+    update(t.docket_counters)
+    .where(_COUNTER.company == bindparam("c"), _COUNTER.day == bindparam("d"))
+    .values(last=_COUNTER.last + 1)
+    .returning(_COUNTER.last)
+)
+_NEW_COUNTER = insert(t.docket_counters)
+_BY_REQUEST = select(t.complaints).where(t.complaints.c.request_key == bindparam("key"))
+_INSERT_COMPLAINT = insert(t.complaints)
+_INSERT_EVENT = insert(t.complaint_events)
+_FIELD_MOBILE = select(t.distribution_centres.c.field_mobile).where(
+    t.distribution_centres.c.id == bindparam("dc")
+)
 
 
 def _local_text(value: datetime | None, zone: ZoneInfo) -> str:

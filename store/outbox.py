@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from store import schema as t
 
@@ -38,6 +38,11 @@ class Recipient:
     language: str
 
 
+# Built once: a docket's SMS is on the path of a caller waiting to hear the docket.
+_BY_KEY = select(t.outbox.c.id).where(t.outbox.c.request_key == bindparam("key"))
+_INSERT = insert(t.outbox)
+
+
 def queue_sms(
     conn: Connection,
     templates: Mapping[str, Mapping[str, str]],
@@ -57,13 +62,12 @@ def queue_sms(
     docket), so it cannot have been queued before and is not looked for (the unique index
     still guards it)."""
     if key is not None and not new_key:
-        found = conn.execute(select(t.outbox.c.id).where(t.outbox.c.request_key == key)).scalar()
+        found = conn.execute(_BY_KEY, {"key": key}).scalar()
         if found is not None:
             return int(found)
     body, template_id = render_sms(templates, kind, language, values)
-    result = conn.execute(
-        insert(t.outbox).values(_row(kind, to, body, template_id, key, now=now, priority=priority))
-    )
+    result = conn.execute(_INSERT, _row(kind, to, body, template_id, key, now=now,
+                                        priority=priority))  # fmt: skip
     inserted = result.inserted_primary_key
     assert inserted is not None
     return int(inserted[0])
