@@ -29,6 +29,7 @@ from routing.operators import (
     Paused,
     Rejected,
     StoodBy,
+    settle,
 )
 from routing.queues import QueueDefinition, QueueSet
 from store.live_routing import RedisLiveState
@@ -88,7 +89,18 @@ class RoutingService:
         operators = self._operators.all()
         for operator in operators:
             self.live.register_operator(operator, now)
+        self._log_out_deactivated({operator.id for operator in operators}, now)
         return len(operators)
+
+    def _log_out_deactivated(self, active: set[str], now: float) -> None:
+        """Operators deactivated while on a call leave the queues once the call is over."""
+        busy = (OperatorState.OFFLINE, OperatorState.RINGING, OperatorState.ON_CALL)
+        for view in self.live.operators(now):
+            if view.operator.id in active or settle(view.status, now).state in busy:
+                continue
+            result = self.act(view.operator.id, OperatorAction.LOGOUT)
+            log.info("deactivated operator %s logged out: %s", view.operator.id,
+                     "done" if result.ok else result.message)  # fmt: skip
 
     def act(self, operator_id: str, action: OperatorAction, reason: str = "") -> ActionResult:
         operator = self._operators.get(operator_id)

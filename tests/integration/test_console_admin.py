@@ -165,6 +165,27 @@ def test_a_deactivated_operator_is_logged_out_and_cannot_log_in(
     assert not refused.ok and "deactivated" in refused.message
 
 
+def test_an_operator_deactivated_on_a_call_leaves_when_it_ends(app: Any, services: Any) -> None:
+    from services.routing_service import OperatorAction
+
+    routing, now = services.extras["routing"], services.clock().timestamp()
+    live = routing.live
+    assert routing.act("cz-op04", OperatorAction.READY).ok
+    live.enqueue("CA-deactivate", "CZ-hi", 0, now)
+    assert [a.operator_id for a in live.assign(now)] == ["cz-op04"]
+    live.answered("cz-op04", now)
+    admin = logged_in(app, "admin", "admin-demo")
+    page = admin.get("/console/admin/operators/cz-op04").get_data(as_text=True)
+    seen = page.split('name="seen" value="')[1].split('"')[0]
+    form = {"languages": ["hi"], "skills": ["CZ"], "tier": "primary", "seen": seen,
+            "csrf_token": csrf(admin)}  # fmt: skip
+    assert admin.post("/console/admin/operators/cz-op04", data=form).status_code == 302
+    assert live.operator_status("cz-op04", now).state.value == "on-call"  # not cut off
+    live.call_ended("cz-op04", now)
+    routing.sync_operators()  # every storm round (30 s) does this
+    assert live.operator_status("cz-op04", now).state.value == "offline"
+
+
 def test_logins_are_added_from_the_page_and_the_command_line(
     app: Any, services: Any, settings: Any, monkeypatch: Any
 ) -> None:
