@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, or_, select
+from sqlalchemy import Engine, Row, and_, bindparam, or_, select
 
 from outages.faults import Cause, Fault, FaultLevel, SupplyPoint, covering_fault
 from store import schema as t
@@ -47,10 +47,23 @@ class SqlNetwork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._by_ivrs = select(*_CONSUMER_COLUMNS).select_from(_JOINED)
+        # The lookups on a caller's path, built once (each call asks them).
+        self._ivrs_query = self._by_ivrs.where(t.consumers.c.ivrs == bindparam("ivrs"))
+        self._mobile_query = (
+            self._by_ivrs.join(
+                t.consumer_mobiles, t.consumer_mobiles.c.consumer_id == t.consumers.c.id
+            )
+            .where(t.consumer_mobiles.c.mobile == bindparam("mobile"))
+            .order_by(t.consumers.c.ivrs)
+        )
+        self._faults_query = select(t.faults).where(
+            and_(t.faults.c.restored_at.is_(None),
+                 t.faults.c.asset_code.in_(bindparam("codes", expanding=True)))
+        )  # fmt: skip
 
     def consumer_by_ivrs(self, ivrs: str) -> dict[str, Any] | None:
         with self._engine.connect() as conn:
-            row = conn.execute(self._by_ivrs.where(t.consumers.c.ivrs == ivrs)).first()
+            row = conn.execute(self._ivrs_query, {"ivrs": ivrs}).first()
         return None if row is None else _consumer(row)
 
     def consumer(self, consumer_id: int) -> dict[str, Any] | None:
@@ -59,22 +72,13 @@ class SqlNetwork:
         return None if row is None else _consumer(row)
 
     def consumers_by_mobile(self, mobile: str) -> list[dict[str, Any]]:
-        query = (
-            self._by_ivrs.join(
-                t.consumer_mobiles, t.consumer_mobiles.c.consumer_id == t.consumers.c.id
-            )
-            .where(t.consumer_mobiles.c.mobile == mobile)
-            .order_by(t.consumers.c.ivrs)
-        )
         with self._engine.connect() as conn:
-            return [_consumer(row) for row in conn.execute(query)]
+            return [_consumer(row) for row in conn.execute(self._mobile_query, {"mobile": mobile})]
 
     def active_faults(self, codes: list[str]) -> list[Fault]:
-        query = select(t.faults).where(
-            and_(t.faults.c.restored_at.is_(None), t.faults.c.asset_code.in_(codes))
-        )
         with self._engine.connect() as conn:
-            return [fault_from_row(row) for row in conn.execute(query)]
+            return [fault_from_row(row) for row in conn.execute(self._faults_query,
+                                                                {"codes": codes})]  # fmt: skip
 
     def covering_fault(self, consumer: dict[str, Any], now: datetime) -> Fault | None:
         point = SupplyPoint(
