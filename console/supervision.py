@@ -23,9 +23,9 @@ from console import optional
 from console.security import STAFF, check_csrf, current_user, login_required
 from console.storm_panel import decisions, fault_payload, staffing_form
 from outages.faults import Cause, FaultLevel
-from routing.queues import Company
 from services.console_faults import active_faults
 from services.container import Services
+from services.storm_warnings import companies_named
 
 
 def blueprint(services: Services) -> Blueprint:
@@ -102,8 +102,8 @@ def blueprint(services: Services) -> Blueprint:
             return redirect(url_for("console_supervision.storm"))
         company = request.form.get("company", "all")
         if request.form.get("action") == "clear":
-            chosen = [c for c in Company if company in ("all", c.value)]
-            for each in chosen:
+            chosen = companies_named(company)
+            for each in [] if isinstance(chosen, str) else chosen:
                 controller.set_warning(each, None, actor=actor())
             flash(f"Storm warning cleared for {company}.", "info")
             return redirect(url_for("console_supervision.storm"))

@@ -110,8 +110,7 @@ class RoutingService:
         self.live.register_operator(operator, now)
         current = self.live.operator_status(operator_id, now)
         joining = action in (OperatorAction.LOGIN, OperatorAction.READY)
-        is_active = getattr(self._operators, "is_active", None)
-        if joining and is_active is not None and not is_active(operator_id):
+        if joining and not self._operators.is_active(operator_id):
             return ActionResult(False, current, f"operator {operator_id} is deactivated")
         event = _event(action, current, reason)
         result = self.live.apply(operator_id, event, now)

@@ -120,7 +120,7 @@ def cmd_storm(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def cmd_warning(args: argparse.Namespace, ctx: Any) -> int:
-    from services.storm_warnings import warning_json
+    from services.storm_warnings import companies_named, warning_json
 
     storm = ctx.services().extras["storm"]
     actor = "cli"
@@ -132,12 +132,12 @@ def cmd_warning(args: argparse.Namespace, ctx: Any) -> int:
                   f" calls/h, {shown['note'] or '-'} (set by {shown['set_by']})"))  # fmt: skip
         return 0
     if args.action == "clear":
-        company = args.company.upper()
-        if company != "ALL" and company not in Company.__members__:
-            return _fail(f"company must be one of {', '.join(Company)} or all")
-        for each in list(Company) if company == "ALL" else [Company(company)]:
+        chosen = companies_named(args.company)
+        if isinstance(chosen, str):
+            return _fail(chosen)
+        for each in chosen:
             storm.set_warning(each, None, actor=actor)
-        print(f"cleared the storm warning for {company.lower() if company == 'ALL' else company}")
+        print(f"cleared the storm warning for {', '.join(c.value for c in chosen)}")
         return 0
     body: dict[str, Any] = {"company": args.company, "from": args.starts, "until": args.ends}
     for key, value in (("level", args.level), ("calls_per_hour", args.calls_per_hour),

@@ -56,7 +56,13 @@ from services.storm_state import (
     load_override,
     load_state,
 )
-from services.storm_warnings import dump_warning, load_warning, parse_warning, warning_json
+from services.storm_warnings import (
+    companies_named,
+    dump_warning,
+    load_warning,
+    parse_warning,
+    warning_json,
+)
 from store import schema as t
 from store.live import LiveStateUnavailable
 from store.outbox import queue_sms
@@ -312,9 +318,9 @@ def _decision_json(row: Any) -> dict[str, Any]:
 
 def parse_override(body: Mapping[str, Any], *, actor: str) -> tuple[list[Company], Override] | str:
     """`{"company": "CZ" | "all", "mode": "auto" | "on" | "off", "target": int | null}`."""
-    company = str(body.get("company", "all")).upper()
-    if company != "ALL" and company not in Company.__members__:
-        return f"company must be one of {', '.join(Company)} or all, got {body.get('company')!r}"
+    chosen = companies_named(body.get("company", "all"))
+    if isinstance(chosen, str):
+        return chosen
     try:
         mode = OverrideMode(str(body.get("mode", "auto")).lower())
     except ValueError:
@@ -327,7 +333,6 @@ def parse_override(body: Mapping[str, Any], *, actor: str) -> tuple[list[Company
     unknown = sorted(set(body) - {"company", "mode", "target"})
     if unknown:
         return f"unknown field {unknown[0]!r}"
-    chosen = list(Company) if company == "ALL" else [Company(company)]
     return chosen, Override(mode, target, actor)
 
 

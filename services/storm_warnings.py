@@ -32,6 +32,16 @@ LONGEST = timedelta(hours=48)
 _FIELDS = {"company", "from", "until", "level", "calls_per_hour", "note"}
 
 
+def companies_named(raw: object) -> list[Company] | str:
+    """The companies a request names: one code (WZ, CZ, EZ) or "all"; else what is wrong."""
+    code = str(raw).strip().upper()
+    if code == "ALL":
+        return list(Company)
+    if code not in Company.__members__:
+        return f"company must be one of {', '.join(Company)} or all, got {raw!r}"
+    return [Company(code)]
+
+
 def parse_warning(
     body: Mapping[str, Any], *, config: StormConfig, zone: ZoneInfo, now: datetime, actor: str
 ) -> tuple[list[Company], StormWarning] | str:
@@ -39,9 +49,9 @@ def parse_warning(
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         return f"unknown field {unknown[0]!r}"
-    company = str(body.get("company", "all")).upper()
-    if company != "ALL" and company not in Company.__members__:
-        return f"company must be one of {', '.join(Company)} or all, got {body.get('company')!r}"
+    chosen = companies_named(body.get("company", "all"))
+    if isinstance(chosen, str):
+        return chosen
     local_now = now.astimezone(zone)
     starts = _when(body.get("from"), "from", local_now, zone, nearest=True)
     if isinstance(starts, str):
@@ -63,7 +73,6 @@ def parse_warning(
         return "note must be text of at most 200 characters"
     level = str(body.get("level", "")).strip().lower()
     text = note.strip() or (f"{level} warning" if level else "")
-    chosen = list(Company) if company == "ALL" else [Company(company)]
     return chosen, StormWarning(starts, ends, rate, text, actor)
 
 

@@ -5,8 +5,8 @@ request is still running), so no two turns of one call ever interleave.
 
 `turn` is the whole of one turn in two round trips: a script that takes the lock and reads the
 session (or, for a request answered before, returns that answer without locking anything),
-and one that stores the new session and the answer and releases the lock. `locked`, `load`
-and `save` are the same steps one command at a time, for callers that need no stored answer.
+and one that stores the new session and the answer and releases the lock. `load` reads a
+session outside any turn (for display).
 """
 
 from __future__ import annotations
@@ -114,29 +114,6 @@ class RedisCallSessions:
         except redis.RedisError as exc:
             raise LiveStateUnavailable(str(exc)) from exc
         return None if raw is None else Session.from_dict(json.loads(raw))
-
-    def save(self, session: Session) -> None:
-        try:
-            self._redis.set(self._key(session.call_id), _dump(session), ex=self._ttl)
-        except redis.RedisError as exc:
-            raise LiveStateUnavailable(str(exc)) from exc
-
-    @contextmanager
-    def locked(self, call_id: str, *, timeout_s: float = 10.0) -> Iterator[None]:
-        lock = self._redis.lock(self._lock_key(call_id), timeout=timeout_s,
-                                blocking_timeout=timeout_s)  # fmt: skip
-        try:
-            acquired = lock.acquire()
-        except redis.RedisError as exc:
-            raise LiveStateUnavailable(str(exc)) from exc
-        if not acquired:
-            raise LiveStateUnavailable(f"call {call_id} is busy")
-        try:
-            yield
-        finally:
-            # A lock that expired while we worked is simply gone; the next turn takes it afresh.
-            with contextlib.suppress(redis.exceptions.LockError):
-                lock.release()
 
 
 def _dump(session: Session) -> str:

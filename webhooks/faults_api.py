@@ -24,12 +24,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, request
 
-from routing.queues import Company
 from services.container import Services
 from services.faults import FaultOutcome, FaultService
 from services.field_faults_sms import FieldFaultSms
 from services.storm_service import StormService, parse_override
-from services.storm_warnings import warning_json
+from services.storm_warnings import companies_named, warning_json
 from store.live import LiveStateUnavailable
 from store.tokens import Role, SqlTokens
 from webhooks import twilio_sms
@@ -122,10 +121,9 @@ def blueprint(faults: FaultService, storm: StormService) -> Blueprint:
     @api.delete("/storm/warning")
     @require(Role.SUPERVISOR, Role.ADMIN)
     def clear_storm_warning() -> Any:
-        company = (request.args.get("company") or "all").upper()
-        if company != "ALL" and company not in Company.__members__:
-            return error(422, f"company must be one of {', '.join(Company)} or all")
-        chosen = list(Company) if company == "ALL" else [Company(company)]
+        chosen = companies_named(request.args.get("company") or "all")
+        if isinstance(chosen, str):
+            return error(422, chosen)
         for each in chosen:
             storm.set_warning(each, None, actor=_actor())
         return jsonify({"companies": [c.value for c in chosen], "warning": None})

@@ -56,6 +56,14 @@ def state_of(services: Any, operator: str) -> OperatorState:
     return live.operator_status(operator, services.clock().timestamp()).state
 
 
+def bearer_headers(services: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Authorization headers of a supervisor (asha) and of operator cz-op01."""
+    tokens = SqlTokens(services.engine)
+    supervisor = tokens.create(Role.SUPERVISOR, datetime.now(UTC), label="asha")
+    operator = tokens.create(Role.OPERATOR, datetime.now(UTC), operator_id="cz-op01")
+    return ({"Authorization": f"Bearer {supervisor}"}, {"Authorization": f"Bearer {operator}"})
+
+
 def rows(services: Any, table: Any) -> list[Any]:
     with services.engine.connect() as conn:
         return conn.execute(select(table).order_by(table.c.id)).all()
@@ -118,11 +126,7 @@ def test_an_operator_on_a_call_stands_down_after_it(services: Any, storm: Any) -
 
 def test_overrides_and_status_through_the_api(services: Any, storm: Any) -> None:
     api = create_app(services).test_client()
-    tokens = SqlTokens(services.engine)
-    supervisor = {"Authorization": "Bearer " + tokens.create(Role.SUPERVISOR, datetime.now(UTC),
-                                                              label="asha")}  # fmt: skip
-    operator = {"Authorization": "Bearer " + tokens.create(Role.OPERATOR, datetime.now(UTC),
-                                                            operator_id="cz-op01")}  # fmt: skip
+    supervisor, operator = bearer_headers(services)
     body = {"company": "CZ", "mode": "on"}
     assert api.post("/api/storm/override", json=body, headers=operator).status_code == 403
     bad = api.post("/api/storm/override", json={"mode": "maybe"}, headers=supervisor)
@@ -157,11 +161,7 @@ def test_observed_arrivals_raise_the_plan(services: Any, storm: Any) -> None:
 
 def test_a_storm_warning_calls_standby_in_before_the_storm(services: Any, storm: Any) -> None:
     api = create_app(services).test_client()
-    tokens = SqlTokens(services.engine)
-    supervisor = {"Authorization": "Bearer " + tokens.create(Role.SUPERVISOR, datetime.now(UTC),
-                                                              label="asha")}  # fmt: skip
-    operator = {"Authorization": "Bearer " + tokens.create(Role.OPERATOR, datetime.now(UTC),
-                                                            operator_id="cz-op01")}  # fmt: skip
+    supervisor, operator = bearer_headers(services)
     # 11:30 in India: a red warning for 12:30-16:00 is inside its 90-minute lead time
     body = {"company": "WZ", "from": "12:30", "until": "16:00", "level": "red", "note": "IMD"}
     assert api.post("/api/storm/warning", json=body, headers=operator).status_code == 403
