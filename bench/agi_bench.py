@@ -17,7 +17,7 @@ difference is the engine's turn. Goal: p99 ≤ 10 ms. The database is a temporar
 with `DATABASE_URL` set to PostgreSQL a temporary schema in that database (created, seeded and
 dropped again); Redis is an embedded server, or `REDIS_URL` (keys under unique call ids).
 
-AMI: the recorded Asterisk 22 traffic (`../shared/fixtures/asterisk-22/`) replayed in a loop:
+AMI: the recorded Asterisk 22 traffic (`tests/fixtures/asterisk-22/`) replayed in a loop:
 parsed by panoramisk's `Message.from_line`, translated, and applied by the mirror through the
 ordered dispatcher (worker threads, in order per call) to in-memory ports; beside it, parsing
 alone.
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "asterisk-22"
+FIXTURES = ROOT / "tests" / "fixtures" / "asterisk-22"
 KEYS = ("2", "1", "1")
 ARRIVALS_S = 2.0  # the 200 calls arrive within this many seconds
 CALLER = "9000000002"
