@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, Request, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from config.secret import secret_key as shared_secret_key
 from config.settings import Settings
@@ -29,6 +30,7 @@ from services.users import SqlUsers, User, UserRole
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 SHIFT = timedelta(hours=12)  # a session outlives one shift, not two
+TWILIO_PREFIX = "/twilio/"
 STAFF = (UserRole.SUPERVISOR, UserRole.ADMIN)
 EVERYONE = (UserRole.OPERATOR, UserRole.SUPERVISOR, UserRole.ADMIN)
 
@@ -38,8 +40,20 @@ def secret_key(settings: Settings) -> str:
     return shared_secret_key(settings)
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Cookie sessions for the console only. Twilio's webhooks never carry the console's
+    cookie, so they get Flask's null session: nothing is opened or signed on a call's path,
+    and a webhook that tried to store something in a session would fail loudly."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(TWILIO_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def configure(app: Flask, settings: Settings) -> None:
     app.secret_key = secret_key(settings)
+    app.session_interface = ConsoleSessions()
     app.config.update(
         SESSION_COOKIE_NAME="h1912_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -212,6 +212,25 @@ def test_session_cookie_flags_and_safe_redirects(app: Any) -> None:
     assert client2.get("/console/desk").status_code == 302
 
 
+def test_twilio_webhooks_never_open_the_console_session(app: Any) -> None:
+    """A webhook gets Flask's null session even when a console cookie comes along, so a
+    call's path neither reads nor signs one; the console keeps its own."""
+    from flask import request
+    from flask.sessions import NullSession
+
+    client = app.test_client()
+    log_in(client, "admin", "admin-demo")
+    cookie = client.get_cookie("h1912_session")
+    assert cookie is not None
+    headers = {"Cookie": f"h1912_session={cookie.value}"}
+    with app.test_request_context("/twilio/voice", method="POST", headers=headers):
+        assert isinstance(app.session_interface.open_session(app, request), NullSession)
+    with app.test_request_context("/console/desk", headers=headers):
+        opened = app.session_interface.open_session(app, request)
+        assert not isinstance(opened, NullSession)
+        assert opened.get("user")
+
+
 def _csrf(client: Any) -> str:
     with client.session_transaction() as session:
         return str(session["csrf"])
