@@ -114,7 +114,7 @@ def _prepare(folder: Path, consumers: int, redis_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def _gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
+def _gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
@@ -139,7 +139,7 @@ def _gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
         )
         try:
             _wait_listening(port, proc)
-            yield base
+            yield base, proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -216,12 +216,24 @@ class Caller:
         return turns
 
 
+def _workers_cpu_s(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
 class Run:
-    """Turns, seconds, latency samples (turn of the call, seconds) and errors, summed over
-    one or more drives of a server."""
+    """Turns, seconds, latency samples (turn of the call, seconds), errors and the workers'
+    CPU seconds, summed over one or more drives of an endpoint."""
 
     def __init__(self) -> None:
         self.turns, self.seconds, self.errors = 0, 0.0, 0
+        self.cpu_s = 0.0
         self.samples: list[tuple[int, float]] = []
 
     def summary(self) -> dict[str, Any]:
@@ -230,6 +242,8 @@ class Run:
         return {
             "turns": self.turns,
             "turns_per_s": round(self.turns / self.seconds, 1) if self.seconds else None,
+            # What a turn costs the server, whatever the load generator's own speed.
+            "worker_cpu_us_per_turn": round(1e6 * self.cpu_s / self.turns) if self.turns else None,
             "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
             "p99_ms": _p99(latencies),
             "p99_ms_by_turn": by_turn,  # 0: the call arrives; the last: the docket is registered
@@ -299,7 +313,9 @@ def run(quick: bool) -> dict[str, Any]:
         folder = Path(tmp)
         env = _prepare(folder, 500 if quick else 5000, redis_url)
         result: dict[str, Any] = {"workers": 2, "threads": THREADS, "quick": quick}
-        base = up.enter_context(_gunicorn("bench.twilio_bench:bench_wsgi()", env, folder / "log"))
+        base, master = up.enter_context(
+            _gunicorn("bench.twilio_bench:bench_wsgi()", env, folder / "log")
+        )
         endpoints = {"ivr": (base, "/twilio/voice"), "bare": (base, "/twilio/bare")}
         for base, path in endpoints.values():
             _drive(base, path, calls=20, concurrency=4, think_s=0)  # warm up
@@ -309,7 +325,9 @@ def run(quick: bool) -> dict[str, Any]:
             order = list(endpoints) if block % 2 == 0 else list(reversed(endpoints))
             for name in order:
                 base, path = endpoints[name]
+                cpu_before = _workers_cpu_s(master)
                 _drive(base, path, calls=calls, concurrency=8, think_s=0, into=throughput[name])
+                throughput[name].cpu_s += _workers_cpu_s(master) - cpu_before
         for name, (base, path) in endpoints.items():
             result[f"{name}_throughput"] = throughput[name].summary()
             result[f"{name}_200_calls"] = _drive(
@@ -317,6 +335,10 @@ def run(quick: bool) -> dict[str, Any]:
             ).summary()
     ratio = result["ivr_throughput"]["turns_per_s"] / result["bare_throughput"]["turns_per_s"]
     result["ratio_to_bare"] = round(ratio, 3)
+    # The same comparison in server CPU per turn (bare / IVR): turns per CPU-second of the
+    # workers, free of the load generator, which shares the machine's cores.
+    cpu = {n: result[f"{n}_throughput"]["worker_cpu_us_per_turn"] for n in ("ivr", "bare")}
+    result["cpu_ratio_to_bare"] = round(cpu["bare"] / cpu["ivr"], 3) if cpu["ivr"] else None
     result["goal_ratio_met"] = ratio >= 0.5
     p99 = result["ivr_200_calls"]["p99_ms"]
     result["goal_p99_met"] = p99 is not None and p99 <= 25.0
