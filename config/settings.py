@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.errors import ConfigError
 from outages.faults import Cause, FaultLevel
+from routing.callbacks import RetryPolicy
 
 CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
@@ -101,6 +102,8 @@ class Settings:
     companies: Mapping[str, Company] = field(default_factory=dict)
     sms_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     outage_sms: OutageSms = field(default_factory=OutageSms)
+    # `[callbacks]`: how often an unanswered callback is tried again.
+    callbacks: RetryPolicy = field(default_factory=RetryPolicy)
     # HELPLINE_SECRET_KEY signs console session cookies and the links in field-team SMS.
     # Unset: a key is generated and kept under var/ (with a warning), which does not suit
     # several machines.
@@ -174,6 +177,7 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         companies=_companies(helpline),
         sms_templates=templates,
         outage_sms=_outage_sms(helpline, templates),
+        callbacks=_callbacks(helpline, templates),
         secret_key=_secret_key(env),
     )
 
@@ -336,6 +340,23 @@ def _sms_templates(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
             raise ConfigError(f"{where}: needs hi and en texts (and optionally template_id)")
         templates[kind] = {k: str(v) for k, v in spec.items()}
     return templates
+
+
+def _callbacks(data: Mapping[str, Any], templates: Mapping[str, Any]) -> RetryPolicy:
+    """`[callbacks]` (optional: the defaults apply without it); the SMS sent after the last
+    unanswered try must exist."""
+    where = "helpline.toml: callbacks"
+    raw = _table(data, "callbacks", "helpline.toml") if "callbacks" in data else {}
+    for key in sorted(set(raw) - {"attempts", "retry_after_minutes"}):
+        raise ConfigError(
+            f"{where}.{key}: unknown setting; expected one of ['attempts', 'retry_after_minutes']"
+        )
+    defaults = RetryPolicy()
+    attempts = _int(raw.get("attempts", defaults.attempts), f"{where}.attempts")
+    minutes = _number(raw, "retry_after_minutes", defaults.retry_after_s / 60, where)
+    if "callback_failed" not in templates:
+        raise ConfigError("helpline.toml: sms.callback_failed: missing (callbacks need it)")
+    return RetryPolicy(attempts=attempts, retry_after_s=60.0 * minutes)
 
 
 def _outage_sms(data: Mapping[str, Any], templates: Mapping[str, Any]) -> OutageSms:

@@ -4,8 +4,11 @@ A callback is offered when the estimated wait reaches the queue's ``callback_off
 over the caller's entry in the queue with the same priority and ORIGINAL join time, so when its
 turn comes and an operator is free the ACD yields a "place callback" action instead of a
 connect. A consumer has at most one pending callback. When the fault that made them call is
-restored, their pending callback is cancelled and handed back so an SMS can tell them. The
-live-state adapter stores them; this module holds the values and the rules. Pure: stdlib only.
+restored, their pending callback is cancelled and handed back so an SMS can tell them. A
+callback the consumer does not answer (no answer, busy, a failed dial) is tried again after a
+pause, keeping its place, up to the `RetryPolicy`'s number of tries; after the last one an SMS
+tells them. The live-state adapter stores them; this module holds the values and the rules.
+Pure: stdlib only.
 """
 
 from __future__ import annotations
@@ -30,6 +33,28 @@ class Callback:
     requested_at: float
     fault_id: str | None = None  # the known fault covering the consumer's supply, if any
     language: str | None = None  # the language to greet them in
+    attempts: int = 0  # tries already made to call them back
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How an unanswered callback is tried again (`[callbacks]` in helpline.toml):
+    `attempts` tries in all, the next one `retry_after_s` after an unanswered one."""
+
+    attempts: int = 3
+    retry_after_s: float = 600.0
+
+
+def next_try(tries_made: int, now: float, policy: RetryPolicy) -> float | None:
+    """When to dial an unanswered callback again; None once it has had all its tries.
+
+    >>> policy = RetryPolicy(attempts=3, retry_after_s=600)
+    >>> next_try(1, 1000.0, policy), next_try(2, 1000.0, policy), next_try(3, 1000.0, policy)
+    (1600.0, 1600.0, None)
+    """
+    if tries_made < policy.attempts:
+        return now + policy.retry_after_s
+    return None
 
 
 class CallbackOutcome(StrEnum):

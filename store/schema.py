@@ -374,6 +374,7 @@ callbacks = Table(
     _ts("joined_at", nullable=False),  # the original join time: the place is kept
     Column("status", String(12), nullable=False),  # pending|dialling|done|cancelled|failed
     Column("attempts", Integer, nullable=False, default=0),
+    _ts("next_attempt_at"),  # pending after an unanswered try: not dialled before this
     _ts("created_at", nullable=False),
     _ts("closed_at"),
     Column("reason", String(80)),
