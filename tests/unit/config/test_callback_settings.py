@@ -27,9 +27,8 @@ def test_the_shipped_policy() -> None:
 
 
 def test_the_section_sets_tries_and_pause(tmp_path: Path) -> None:
-    folder = config_with(
-        tmp_path, "attempts = 3\nretry_after_minutes = 10", "attempts = 5\nretry_after_minutes = 2.5"
-    )
+    old, new = "attempts = 3\nretry_after_minutes = 10", "attempts = 5\nretry_after_minutes = 2.5"
+    folder = config_with(tmp_path, old, new)
     assert load_settings({}, config_dir=folder).callbacks == RetryPolicy(5, 150.0)
 
 
@@ -50,7 +49,5 @@ def test_bad_values_are_named(tmp_path: Path, old: str, new: str, message: str) 
 
 
 def test_without_the_section_the_defaults_apply(tmp_path: Path) -> None:
-    folder = config_with(
-        tmp_path, "[callbacks]\nattempts = 3\nretry_after_minutes = 10\n", ""
-    )
+    folder = config_with(tmp_path, "[callbacks]\nattempts = 3\nretry_after_minutes = 10\n", "")
     assert load_settings({}, config_dir=folder).callbacks == RetryPolicy()
