@@ -212,6 +212,8 @@ def _input(flow: Flow, node: Node, session: Session, keys: str | None) -> Step:
     if isinstance(node, ChooseNode):
         return _chosen(flow, node, session, keys)
     assert isinstance(node, CollectNode)
+    if keys in node.options:
+        return _run(flow, _cleared(session, node), node.options[keys], [])
     value = VALIDATORS[node.validator](keys)
     if value is None:
         return _failed(flow, node, session, node.invalid_prompt)
@@ -223,7 +225,7 @@ def _input(flow: Flow, node: Node, session: Session, keys: str | None) -> Step:
 
 
 def _key_is_option(node: Node, keys: str) -> bool:
-    return isinstance(node, MenuNode) and keys in node.options
+    return isinstance(node, (MenuNode, CollectNode)) and keys in node.options
 
 
 def _other_key(node: ChooseNode, count: int) -> str:

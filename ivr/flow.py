@@ -88,6 +88,9 @@ class CollectNode(Node):
     not_found_prompt: str = ""
     on_fail: str = ""
     timeout_s: int = 8
+    # Single keys that leave the collection for another node (e.g. "8" then # for a caller
+    # who has no such number), like a menu's options.
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,7 @@ _FIELDS: dict[str, tuple[type[Node], set[str], set[str]]] = {
             "not_found_prompt",
             "on_fail",
             "timeout_s",
+            "options",
         },
         {"prompt", "validator", "max_digits", "store", "invalid_prompt", "next"},
     ),
@@ -299,7 +303,7 @@ def _check_node(node: Node, where: str) -> None:
             raise FlowError(f"{where}.test: unknown predicate {node.test!r}")
         if set(node.cases) != labels:
             raise FlowError(f"{where}.cases: must be exactly {sorted(labels)}")
-    if isinstance(node, MenuNode):
+    if isinstance(node, (MenuNode, CollectNode)):
         bad = [k for k in node.options if len(k) != 1 or k not in "0123456789*#"]
         if bad:
             raise FlowError(f"{where}.options: keys must be single keypad keys, not {bad}")

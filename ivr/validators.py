@@ -36,6 +36,8 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
     "application_no": _digits(6, 12),
     "meter_reading": _digits(1, 7),
     "docket": _docket,
+    # The code painted on a transformer's pole (rural transformers): 10 digits.
+    "transformer_code": _digits(10, 10),
 }
 
 

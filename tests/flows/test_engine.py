@@ -108,9 +108,9 @@ def test_invalid_keys_explain_then_three_failures_go_to_an_operator(flow: Any) -
     call.send(CallStarted("9000000002"))
     call.send(DigitsEntered("2"))
     call.send(DigitsEntered("1"))
-    assert call.prompts(call.send(DigitsEntered("8"))) == ["invalid_choice", "main_menu"]
+    assert call.prompts(call.send(DigitsEntered("9"))) == ["invalid_choice", "main_menu"]
     assert call.prompts(call.send(NoInput())) == ["no_input", "main_menu"]
-    out = call.send(DigitsEntered("9"))  # 7 is the complaint status
+    out = call.send(DigitsEntered("9"))  # 7 is the complaint status, 8 a transformer
     assert isinstance(out[-1], Enqueue) and out[-1].queue == "WZ-en"
     assert call.session.ended
 
@@ -228,6 +228,38 @@ def test_session_round_trips_through_json(flow: Any) -> None:
     assert Session.from_dict(data) == call.session
 
 
+def _collect(**extra: Any) -> dict[str, Any]:
+    node = {"type": "collect", "prompt": "x", "validator": "ivrs", "max_digits": 10}
+    return node | {"store": "v", "invalid_prompt": "x", "next": "a"} | extra
+
+
+def test_a_single_key_at_the_ivrs_prompt_leads_to_the_transformer_code(flow: Any) -> None:
+    """8 (then #) leaves the IVRS collection; the keyed pole code is looked up and the
+    complaint recorded against the transformer; 10 digits are never taken for the 8."""
+    transformer = {"id": 3, "code": "2010010001", "company": "CZ"}
+    call = Call(
+        flow,
+        {
+            "connections_by_caller": [],
+            "transformer_by_code": transformer,
+            "transformer_complaint": {"docket": "CZ2611280000017", "limit_minutes": 4320},
+        },
+    )
+    call.send(CallStarted("9812345678"))
+    assert call.prompts(call.send(DigitsEntered("2"))) == ["enter_ivrs"]
+    assert call.prompts(call.send(DigitsEntered("8#"))) == ["enter_transformer_code"]
+    assert call.prompts(call.send(DigitsEntered("12"))) == [
+        "transformer_code_invalid",
+        "enter_transformer_code",
+    ]
+    out = call.send(DigitsEntered("2010010001"))
+    assert dict(call.lookups[-1].args)["value"] == "2010010001"
+    assert [r.name for r in call.records] == ["transformer_complaint"]
+    assert call.session.vars["transformer"] == transformer
+    assert "docket_registered" in call.prompts(out) and isinstance(out[-1], Hangup)
+    assert call.session.outcome is not None and call.session.outcome.kind == "docket"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
@@ -256,6 +288,14 @@ def test_session_round_trips_through_json(flow: Any) -> None:
                 },
             },
             "t.nodes.a.validator: unknown validator",
+        ),
+        (
+            {"start": "a", "nodes": {"a": _collect(options={"88": "a"})}},
+            "t.nodes.a.options: keys must be single keypad keys",
+        ),
+        (
+            {"start": "a", "nodes": {"a": _collect(options={"8": "b"})}},
+            "t.nodes.a.options.8: no node named 'b'",
         ),
         (
             {"start": "a", "nodes": {"a": {"type": "hangup", "colour": "red"}}},

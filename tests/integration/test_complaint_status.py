@@ -108,3 +108,29 @@ def test_a_transformer_reported_by_its_code_goes_to_its_centre(services: Any) ->
     assert row.dc_id == dtr.dc_id and row.consumer_id is None
     assert dispatch.to_number == dtr.field_mobile and dtr.code in dispatch.body
     assert desk.register_by_transformer("0000000000", channel="console") is None
+
+
+def test_a_caller_without_a_bill_reports_a_transformer_by_its_code(services: Any) -> None:
+    """An unknown mobile presses 8 (and #) at the IVRS prompt, keys the pole's code and gets
+    a docket for the transformer's own centre, by SMS as well."""
+    dtr = rural_transformer(services)
+    lines = call(services, "9812345678", ["2", "8#", "123", dtr.code])
+    said = ivr(lines)
+    assert "code painted on the transformer's pole" in said
+    assert "The transformer code has 10 digits" in said  # "123" was refused first
+    assert lines[-1].startswith("OUTCOME: docket ")
+    docket = lines[-1].split()[-1]
+    with services.engine.connect() as conn:
+        row = conn.execute(select(t.complaints).where(t.complaints.c.docket == docket)).one()
+        sms = conn.execute(select(t.outbox).where(t.outbox.c.to_number == "9812345678")).all()
+    assert (row.kind, row.dc_id, row.consumer_id) == ("transformer", dtr.dc_id, None)
+    assert row.remarks == f"reported by transformer code {dtr.code}"
+    assert any(docket in message.body for message in sms)
+
+
+def test_menu_8_and_an_unknown_code_reach_an_operator_after_three_tries(services: Any) -> None:
+    lines = call(services, "9000000002", ["2", "1", "8", "0000000000", "0000000001", "0000000002"])
+    assert ivr(lines).count("We could not find that transformer code") == 2
+    assert lines[-1].startswith("OUTCOME: queued ")
+    with services.engine.connect() as conn:
+        assert conn.execute(select(t.complaints)).first() is None
