@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from routing.staffing import StaffingError, required_agents, staffing_table
+from routing.staffing import required_agents, staffing_table
+from routing.staffing_inputs import StaffingError
 from services.container import Services
 from store import schema as t
 from store.timeutil import as_utc

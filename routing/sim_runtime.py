@@ -22,7 +22,9 @@ from routing.metrics import INTERVAL_S, Counter
 from routing.operators import OperatorState, Tier
 from routing.scenarios import Scenario
 from routing.sim_report import SAMPLES, STAFFED_MAX, STAFFED_SUM, WAITING_MAX, WAITING_SUM
-from routing.storm import Decision, PoolMember, StormInputs, StormState, decide
+from routing.storm import decide
+from routing.storm_decisions import Decision
+from routing.storm_inputs import PoolMember, StormInputs, StormState
 
 T = TypeVar("T")
 _OBSERVE_MINUTES = 15
@@ -137,7 +139,13 @@ class StormLoop:
         now = s.start + timedelta(seconds=t)
         active = tuple(fault for fault in s.faults if fault.is_active(now))
         inputs = StormInputs(
-            s.company, now, active, counters.observed_per_hour(t), staffed, pool, s.outage_ivr,
+            s.company,
+            now,
+            active,
+            counters.observed_per_hour(t),
+            staffed,
+            pool,
+            s.outage_ivr,
             s.warning,
         )
         decision = decide(inputs, self.state, self._config)

@@ -15,78 +15,64 @@ offered, wrap-up, and standby operators joining after an SMS call-out delay.
 
 Every random draw comes from generators seeded by the scenario's seed, one per purpose, so two
 runs of one scenario agree exactly and variants (no outage IVR, no scaling) see the same
-callers. The in-flight call record is mutable on purpose: it is engine-internal, hot, and never
-leaves this module. Pure: stdlib only.
+callers. This module runs the loop over the event agenda (``routing.sim_events``) and follows
+callers and the controller; the operators' side of each call is ``routing.sim_answering``,
+operators' states ``routing.sim_operators``, the queues ``routing.sim_queues``, the callers
+``routing.sim_callers``, the counts and the controller's loop ``routing.sim_runtime``. Every
+mutable record is engine-internal and never leaves the run. Pure: stdlib only.
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-from collections import deque
 from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 
-from routing import acd
-from routing.acd import CallerKind, ConnectCaller, OperatorView, WaitingCaller
+from routing.acd import CallerKind
 from routing.callbacks import should_offer
-from routing.errors import RoutingError
 from routing.metrics import Counter
-from routing.operators import (
-    Answered,
-    CallerLeft,
-    HungUp,
-    LoggedIn,
-    MadeReady,
-    Offered,
-    OperatorEvent,
-    OperatorState,
-    OperatorStatus,
-    StoodBy,
-    Tier,
-    transition,
-)
+from routing.operators import LoggedIn, MadeReady, OperatorState
 from routing.queues import QueueDefinition, QueueSet
 from routing.scenarios import Scenario
+from routing.sim_answering import Answering
 from routing.sim_callers import (
     CALLBACK,
     FINISHED_IN_IVR,
     GONE,
     NOT_CALLING,
-    SERVED,
     WAITING,
     CallerSource,
     SimCall,
 )
+from routing.sim_events import (
+    ABANDON,
+    ARRIVE,
+    CANCEL,
+    FRESH_CALL,
+    JOIN,
+    REDIAL,
+    TICK,
+    Agenda,
+)
+from routing.sim_operators import OperatorFloor
+from routing.sim_queues import WaitingLines
 from routing.sim_report import (
     BLOCKED,
-    CALLBACKS_DONE,
-    CALLBACKS_FAILED,
     CALLBACKS_REQUESTED,
     CALLS,
     DEFLECTED,
     FRESH,
-    IMMEDIATE,
     NOT_CALLED,
     REDIALS,
     DecisionRecord,
     SimulationReport,
     build_report,
-)  # fmt: skip
+)
 from routing.sim_runtime import Counters, StormLoop
-from routing.storm import CallOut, MakeReady, StandDown, SwitchStormSettings
-from routing.wait import QueueLoad, estimate_wait
-
-# Event kinds (plain ints: the heap compares tuples millions of times).
-FRESH_CALL, REDIAL, JOIN, ABANDON, END, FREE, TICK, ARRIVE, DIALLED, CANCEL = range(10)
-_QUEUED = (WAITING, CALLBACK)
-_TAKING_CALLS = {OperatorState.READY, OperatorState.RINGING, OperatorState.ON_CALL,
-                 OperatorState.WRAP_UP, OperatorState.PAUSED}  # fmt: skip
-
-
-class SimulationError(RoutingError):
-    """The simulation reached a state the routing rules forbid (a bug, not an outcome)."""
+from routing.storm_decisions import CallOut, MakeReady, StandDown, SwitchStormSettings
+from routing.wait import QueueLoad, WaitEstimate, estimate_wait
 
 
 class Simulation:
@@ -98,22 +84,16 @@ class Simulation:
         purposes = ("arrivals", "callers", "patience", "redials", "callbacks", "acd", "ops")
         self._rng = {name: random.Random(f"{seed}:{name}") for name in purposes}
         self._end = scenario.hours * 3600.0
-        self._heap: list[tuple[float, int, int, object]] = []
-        self._seq = 0
+        self._agenda = Agenda()
         self.counters = Counters(self._end)
-        self._by_id: dict[str, SimCall] = {}
         self._callers = CallerSource(scenario, times=self._rng["arrivals"],
                                      attributes=self._rng["callers"])  # fmt: skip
         self._queues: QueueSet = scenario.queues
-        self._waiting: dict[str, deque[SimCall]] = {q.name: deque() for q in scenario.queues}
-        self._live = dict.fromkeys(self._waiting, 0)
-        self._handles: dict[str, deque[float]] = {q: deque(maxlen=50) for q in self._waiting}
-        self._views: dict[str, OperatorView] = {}
-        self._free: dict[str, None] = {}
-        self._serving = dict.fromkeys(self._waiting, 0)
-        self._rr: dict[str, int] = {}
-        self._stand_down: set[str] = set()
-        self._arriving: set[str] = set()
+        self._lines = WaitingLines(scenario.queues)
+        self._floor = OperatorFloor(scenario)
+        self._answering = Answering(scenario, floor=self._floor, lines=self._lines,
+                                    counters=self.counters, agenda=self._agenda,
+                                    rng=self._rng)  # fmt: skip
         self._storm_callback_s: int | None = None
         self._storm = StormLoop(scenario) if scenario.scaling else None
         self._decisions: list[DecisionRecord] = []
@@ -122,12 +102,15 @@ class Simulation:
     # ------------------------------------------------------------------ the loop
 
     def run(self) -> SimulationReport:
-        self._roster()
-        self._push(self._callers.next_arrival(0.0), FRESH_CALL, None)
-        self._push(0.0, TICK, None)
-        handlers = (self._fresh, self._redial, self._join_event, self._abandon, self._ended,
-                    self._freed, self._tick, self._arrive, self._dialled, self._cancel)  # fmt: skip
-        heap, end = self._heap, self._end
+        self._floor.log_in_roster()
+        self._agenda.push(self._callers.next_arrival(0.0), FRESH_CALL, None)
+        self._agenda.push(0.0, TICK, None)
+        answering = self._answering
+        # One handler per event kind, in the order of the kinds in routing.sim_events.
+        handlers = (self._fresh, self._redial, self._join_event, self._abandon, answering.ended,
+                    answering.freed, self._tick, self._arrive, answering.dialled,
+                    self._cancel)  # fmt: skip
+        heap, end = self._agenda.heap, self._end
         while heap:
             t, _, kind, obj = heapq.heappop(heap)
             if t > end:
@@ -141,54 +124,10 @@ class Simulation:
         return build_report(start=s.start, intervals=self.counters.intervals, header=header,
                             events=self.events, decisions=self._decisions)  # fmt: skip
 
-    def _push(self, t: float, kind: int, obj: object) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (t, self._seq, kind, obj))
-
-    # ------------------------------------------------------------------ operators
-
-    def _roster(self) -> None:
-        for position, op in enumerate(self.s.operators):
-            self._views[op.id] = OperatorView(
-                op, OperatorStatus(OperatorState.OFFLINE, 0.0), position
-            )
-            if op.tier is Tier.PRIMARY:
-                self._change(op.id, LoggedIn(), 0.0)
-                self._free[op.id] = None
-            elif op.id in self.s.standby_logged_in:
-                self._change(op.id, StoodBy(), 0.0)
-        self._recount_serving()
-
-    def _change(self, op_id: str, event: OperatorEvent, t: float) -> OperatorStatus:
-        view = self._views[op_id]
-        status = transition(view.status, event, t)
-        if not isinstance(status, OperatorStatus):
-            raise SimulationError(f"{op_id}: {status.message}")
-        self._views[op_id] = OperatorView(view.operator, status, view.position)
-        return status
-
-    def _recount_serving(self) -> None:
-        working = [v.operator for v in self._views.values() if v.status.state in _TAKING_CALLS]
-        for queue in self._queues:
-            self._serving[queue.name] = sum(op.serves(queue) for op in working)
-
-    def staffed(self) -> int:
-        return sum(v.status.state in _TAKING_CALLS for v in self._views.values())
-
-    def _release(self, op_id: str, t: float) -> None:
-        """An operator free again: stands down if asked to, else takes the next caller."""
-        if op_id in self._stand_down:
-            self._stand_down.discard(op_id)
-            self._change(op_id, StoodBy(), t)
-            self._recount_serving()
-            return
-        self._free[op_id] = None
-        self._dispatch(t)
-
     # ------------------------------------------------------------------ callers
 
     def _fresh(self, t: float, _: object) -> None:
-        self._push(self._callers.next_arrival(t), FRESH_CALL, None)
+        self._agenda.push(self._callers.next_arrival(t), FRESH_CALL, None)
         call, fate = self._callers.caller(t)
         if fate == NOT_CALLING:
             self.counters.add(t, NOT_CALLED)
@@ -201,7 +140,7 @@ class Simulation:
 
     def _after_ivr(self, call: SimCall, t: float) -> None:
         if self.s.ivr_s > 0:
-            self._push(t + self.s.ivr_s, JOIN, call)
+            self._agenda.push(t + self.s.ivr_s, JOIN, call)
         else:
             self._join(call, t)
 
@@ -220,23 +159,19 @@ class Simulation:
     def _join(self, call: SimCall, t: float) -> None:
         queue = self._queues[call.queue]
         self.counters.joined(t)
-        if self._live[queue.name] >= queue.max_length:
+        if self._lines.live[queue.name] >= queue.max_length:
             self.counters.add(t, BLOCKED)
             self._retry(call, t)
             return
         self.counters.add(t, Counter.OFFERED)
-        call.entry = WaitingCaller(str(call.n), CallerKind.CALL, queue.name, call.priority, t)
-        call.state, call.key = WAITING, call.key + 1
-        self._waiting[queue.name].append(call)
-        self._by_id[call.entry.id] = call
-        self._live[queue.name] += 1
-        self._dispatch(t)
+        self._lines.enter(call, queue.name, t)
+        self._answering.dispatch(t)
         if call.state != WAITING:
             return
         if self._offer_callback(call, queue, t):
             return
         patience = self._rng["patience"].expovariate(1.0 / self.s.patience_s)
-        self._push(t + patience, ABANDON, (call, call.key))
+        self._agenda.push(t + patience, ABANDON, (call, call.key))
 
     def _offer_callback(self, call: SimCall, queue: QueueDefinition, t: float) -> bool:
         policy = self.s.callbacks
@@ -244,12 +179,8 @@ class Simulation:
             return False
         if self._storm_callback_s is not None:
             queue = replace(queue, callback_offer_s=self._storm_callback_s)
-        answered, abandoned = self.counters.recent(queue.name, t)
-        load = QueueLoad(0, self._serving[queue.name], list(self._handles[queue.name]),
-                         answered, abandoned)  # fmt: skip
-        estimate = estimate_wait(self._live[queue.name], load)
         if (
-            not should_offer(queue, estimate)
+            not should_offer(queue, self._estimate(queue.name, t))
             or self._rng["callbacks"].random() >= policy.accept_share
         ):
             return False
@@ -258,19 +189,21 @@ class Simulation:
         call.state = CALLBACK
         self.counters.add(t, CALLBACKS_REQUESTED)
         if call.restored_at is not None:
-            self._push(max(t, call.restored_at), CANCEL, call)
+            self._agenda.push(max(t, call.restored_at), CANCEL, call)
         return True
 
-    def _leave_queue(self, call: SimCall, state: int) -> None:
-        call.state = state
-        self._live[call.queue] -= 1
-        del self._by_id[str(call.n)]
+    def _estimate(self, queue: str, t: float) -> WaitEstimate:
+        """The wait the live system would estimate for the last caller of `queue` at `t`."""
+        answered, abandoned = self.counters.recent(queue, t)
+        load = QueueLoad(0, self._floor.serving[queue], list(self._lines.handles[queue]),
+                         answered, abandoned)  # fmt: skip
+        return estimate_wait(self._lines.live[queue], load)
 
     def _abandon(self, t: float, item: object) -> None:
         call, key = cast(tuple[SimCall, int], item)
         if call.state != WAITING or call.key != key:
             return
-        self._leave_queue(call, GONE)
+        self._lines.leave(call, GONE)
         self.counters.add(t, Counter.ABANDONED)
         self.counters.queue_outcome(call.queue, t, abandoned=True)
         self._retry(call, t)
@@ -279,111 +212,23 @@ class Simulation:
         policy, rng = self.s.retrials, self._rng["redials"]
         if policy is None or call.attempt >= policy.max_attempts or rng.random() >= policy.share:
             return
-        self._push(t + rng.expovariate(1.0 / policy.mean_delay_s), REDIAL, call)
+        self._agenda.push(t + rng.expovariate(1.0 / policy.mean_delay_s), REDIAL, call)
 
     def _cancel(self, t: float, call: object) -> None:
         assert isinstance(call, SimCall)
         if call.state == CALLBACK:
-            self._leave_queue(call, GONE)
+            self._lines.leave(call, GONE)
             self.counters.add(t, Counter.CALLBACKS_CANCELLED)
-
-    # ------------------------------------------------------------------ assignment
-
-    def _heads(self, limit: int) -> list[WaitingCaller]:
-        """The first ``limit`` entries of each queue (later ones cannot be reached this round)."""
-        heads: list[WaitingCaller] = []
-        for name, line in self._waiting.items():
-            if not self._live[name]:
-                line.clear()
-                continue
-            while line and line[0].state not in _QUEUED:
-                line.popleft()
-            taken = 0
-            for call in line:
-                if call.state in _QUEUED:
-                    heads.append(call.entry)  # type: ignore[arg-type]
-                    taken += 1
-                    if taken >= limit:
-                        break
-        return heads
-
-    def _dispatch(self, t: float) -> None:
-        if not self._free or not any(self._live.values()):
-            return
-        waiting = self._heads(len(self._free))
-        views = [self._views[op_id] for op_id in self._free]
-        the_plan = acd.plan(self._queues, waiting, views, t, rr_positions=self._rr,
-                            rng=self._rng["acd"])  # fmt: skip
-        for action in acd.match(the_plan):
-            self._assign(action, t)
-
-    def _assign(self, action: acd.Action, t: float) -> None:
-        call = self._find(action.caller)
-        op_id = action.operator_id
-        del self._free[op_id]
-        self._leave_queue(call, SERVED)
-        self._change(op_id, Offered(action.caller.id, call.queue), t)
-        self._rr[call.queue] = self._views[op_id].position
-        if isinstance(action, ConnectCaller):
-            self._answer(op_id, call, t, action.caller.joined)
-        else:
-            policy = self.s.callbacks
-            assert policy is not None
-            self._push(t + policy.dial_s, DIALLED, (op_id, call))
-
-    def _find(self, caller: WaitingCaller) -> SimCall:
-        call = self._by_id.get(caller.id)
-        if call is None:
-            raise SimulationError(f"caller {caller.id} is not waiting in {caller.queue}")
-        return call
-
-    def _answer(self, op_id: str, call: SimCall, t: float, joined: float) -> None:
-        self._change(op_id, Answered(), t)
-        wait = t - joined
-        queue = self._queues[call.queue]
-        self.counters.answered(t, wait, within=wait <= queue.service_level_s)
-        if wait == 0:
-            self.counters.add(t, IMMEDIATE)
-        self.counters.queue_outcome(call.queue, t, abandoned=False)
-        self._push(t + call.handle_s, END, (op_id, call))
-
-    def _dialled(self, t: float, item: object) -> None:
-        op_id, call = cast(tuple[str, SimCall], item)
-        policy = self.s.callbacks
-        assert policy is not None
-        if self._rng["callbacks"].random() < policy.answer_share:
-            self._change(op_id, Answered(), t)
-            self.counters.add(t, CALLBACKS_DONE)
-            self._push(t + call.handle_s, END, (op_id, call))
-            return
-        self.counters.add(t, CALLBACKS_FAILED)
-        self._change(op_id, CallerLeft(), t)
-        self._release(op_id, t)
-
-    def _ended(self, t: float, item: object) -> None:
-        op_id, call = cast(tuple[str, SimCall], item)
-        wrapup = self._queues[call.queue].wrapup_s
-        self._change(op_id, HungUp(wrapup), t)
-        self.counters.handled(t, call.handle_s + wrapup)
-        self._handles[call.queue].append(call.handle_s + wrapup)
-        call.state = GONE
-        if wrapup:
-            self._push(t + wrapup, FREE, op_id)
-        else:
-            self._release(op_id, t)
-
-    def _freed(self, t: float, op_id: object) -> None:
-        self._release(str(op_id), t)
 
     # ------------------------------------------------------------------ storm and sampling
 
     def _tick(self, t: float, _: object) -> None:
-        self._push(t + self.s.control_interval_s, TICK, None)
-        self.counters.sample(t, self.staffed(), sum(self._live.values()))
+        self._agenda.push(t + self.s.control_interval_s, TICK, None)
+        self.counters.sample(t, self._floor.staffed(), self._lines.waiting())
         if self._storm is None:
             return
-        pool = self._storm.pool(self._views.values())
-        decision = self._storm.decide(t, self.counters, self.staffed(), pool)
+        pool = self._storm.pool(self._floor.views.values())
+        decision = self._storm.decide(t, self.counters, self._floor.staffed(), pool)
         if decision.changes:
             at = self.s.start + timedelta(seconds=t)
             record = DecisionRecord(at, decision.action, decision.target_operators,
@@ -393,28 +238,31 @@ class Simulation:
             self._carry_out(command, t)
 
     def _carry_out(self, command: object, t: float) -> None:
+        floor = self._floor
         if isinstance(command, MakeReady):
-            self._change(command.operator_id, MadeReady(), t)
-            self._recount_serving()
-            self._release(command.operator_id, t)
-        elif isinstance(command, CallOut) and command.operator_id not in self._arriving:
-            self._arriving.add(command.operator_id)
+            floor.change(command.operator_id, MadeReady(), t)
+            floor.recount_serving()
+            self._answering.release(command.operator_id, t)
+        elif isinstance(command, CallOut) and command.operator_id not in floor.arriving:
+            floor.arriving.add(command.operator_id)
             low, high = self.s.callout_delay_s.get(command.tier, (0.0, 0.0))
-            self._push(t + self._rng["ops"].uniform(low, high), ARRIVE, command.operator_id)
+            self._agenda.push(t + self._rng["ops"].uniform(low, high), ARRIVE, command.operator_id)
         elif isinstance(command, StandDown):
-            self._stand_down.add(command.operator_id)
-            if command.operator_id in self._free:  # idle: stands down now, else when free
-                del self._free[command.operator_id]
-                self._release(command.operator_id, t)
+            floor.stand_down.add(command.operator_id)
+            if command.operator_id in floor.free:  # idle: stands down now, else when free
+                del floor.free[command.operator_id]
+                self._answering.release(command.operator_id, t)
         elif isinstance(command, SwitchStormSettings):
             self._storm_callback_s = command.callback_offer_s
 
     def _arrive(self, t: float, op_id: object) -> None:
-        self._arriving.discard(str(op_id))
-        if self._views[str(op_id)].status.state is OperatorState.OFFLINE:
-            self._change(str(op_id), LoggedIn(), t)
-            self._recount_serving()
-            self._release(str(op_id), t)
+        """A called-out operator logs in, unless already in (then nothing changes)."""
+        floor, op = self._floor, str(op_id)
+        floor.arriving.discard(op)
+        if floor.state_of(op) is OperatorState.OFFLINE:
+            floor.change(op, LoggedIn(), t)
+            floor.recount_serving()
+            self._answering.release(op, t)
 
 
 def _warning_text(s: Scenario) -> str | None:

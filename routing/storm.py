@@ -20,167 +20,37 @@ One call of :func:`decide` per company and round. The rules, in order:
   at once, without the dwell time.
 
 Every decision is a value carrying its inputs, its reason and the commands for the edge to
-carry out. Pure: ``now`` is passed in; the caller keeps the returned state for the next round.
+carry out (``routing.storm_decisions``); what a round starts from is in ``routing.storm_inputs``.
+Pure: ``now`` is passed in; the caller keeps the returned state for the next round.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from outages.faults import Fault
 from routing.operators import Tier
-from routing.queues import Company
 from routing.storm_config import StormConfig
-from routing.storm_forecast import Forecast, StormWarning, forecast_load
-
-
-class StormMode(StrEnum):
-    NORMAL = "normal"
-    STORM = "storm"
-
-
-class OverrideMode(StrEnum):
-    AUTO = "auto"
-    FORCE_ON = "on"
-    FORCE_OFF = "off"
-
-
-class Change(StrEnum):
-    """What a decision changes; a decision without changes holds."""
-
-    STORM_ON = "storm_on"
-    STORM_OFF = "storm_off"
-    SCALE_UP = "scale_up"
-    SCALE_DOWN = "scale_down"
-
-
-@dataclass(frozen=True, slots=True)
-class PoolMember:
-    """A standby-tier operator not taking calls: logged in as standby, or offline."""
-
-    operator_id: str
-    tier: Tier
-    logged_in: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StormInputs:
-    """What the edge gathered for one company at ``now``."""
-
-    company: Company
-    now: datetime
-    faults: tuple[Fault, ...]  # the company's active faults
-    observed_calls_per_hour: float | None  # arrivals at its queues lately; None: not known
-    staffed: int  # logged in and taking calls (ready, busy, wrapping up or paused)
-    pool: tuple[PoolMember, ...]
-    outage_ivr: bool = True  # False: every fault call reaches the queues
-    warning: StormWarning | None = None  # the company's storm warning, if one is set
-
-
-@dataclass(frozen=True, slots=True)
-class CalledOut:
-    operator_id: str
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StormState:
-    """What the controller remembers between rounds (one per company)."""
-
-    mode: StormMode = StormMode.NORMAL
-    target: int = 0
-    changed_at: datetime | None = None
-    activated: tuple[str, ...] = ()  # brought in by the controller, in the order they came
-    called_out: tuple[CalledOut, ...] = ()  # sent an SMS, not logged in yet
-
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    """A supervisor's choice: force storm settings on/off, and/or a fixed operator target."""
-
-    mode: OverrideMode = OverrideMode.AUTO
-    fixed_target: int | None = None
-    set_by: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MakeReady:
-    """A standby operator already logged in starts taking calls now."""
-
-    operator_id: str
-    tier: Tier
-
-
-@dataclass(frozen=True, slots=True)
-class CallOut:
-    """An offline standby operator is asked by SMS to log in."""
-
-    operator_id: str
-    tier: Tier
-
-
-@dataclass(frozen=True, slots=True)
-class StandDown:
-    """An operator the controller brought in goes back to standby."""
-
-    operator_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class SwitchStormSettings:
-    """Storm settings on (outage news in queue, callbacks offered sooner) or off."""
-
-    on: bool
-    callback_offer_s: int | None
-
-
-StormCommand = MakeReady | CallOut | StandDown | SwitchStormSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    company: Company
-    at: datetime
-    changes: tuple[Change, ...]
-    target_operators: int
-    staffed_operators: int
-    reason: str
-    forecast: Forecast
-    override: Override
-    commands: tuple[StormCommand, ...]
-    state: StormState
-
-    @property
-    def action(self) -> str:
-        """The changes joined by "+", or "hold"."""
-        return "+".join(change.value for change in self.changes) or "hold"
-
-    def inputs(self) -> dict[str, object]:
-        """The figures behind the decision, JSON-ready."""
-        f = self.forecast
-        return {
-            "faults": f.faults,
-            "consumers_affected": f.consumers_affected,
-            "fault_calls_per_hour": round(f.fault_calls_per_hour, 1),
-            "warning_calls_per_hour": round(f.warning_calls_per_hour, 1),
-            "expected_calls_per_hour": round(f.expected_calls_per_hour, 1),
-            "observed_calls_per_hour": _rounded(f.observed_calls_per_hour),
-            "planned_calls_per_hour": round(f.planned_calls_per_hour, 1),
-            "answering": f.answering,
-            "target": self.target_operators,
-            "staffed": self.staffed_operators,
-            "mode": self.state.mode.value,
-            "override": self.override.mode.value,
-            "fixed_target": self.override.fixed_target,
-        }
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+from routing.storm_decisions import (
+    CallOut,
+    Change,
+    Decision,
+    MakeReady,
+    StandDown,
+    StormCommand,
+    SwitchStormSettings,
+)
+from routing.storm_forecast import Forecast, forecast_load
+from routing.storm_inputs import (
+    CalledOut,
+    Override,
+    OverrideMode,
+    StormInputs,
+    StormMode,
+    StormState,
+)
 
 
 def decide(
@@ -192,23 +62,12 @@ def decide(
     """One round for one company: the decision, its commands and the state to keep."""
     override = override or Override()
     forecast = forecast_load(inputs, config)
-    target = forecast.target_operators
-    if override.fixed_target is not None:
-        target = override.fixed_target
-    elif override.mode is OverrideMode.FORCE_OFF:
-        target = 0  # no storm staffing: everyone the controller brought in stands down
+    target = _target(forecast, override)
     state = _settle_call_outs(state, inputs, config)
     dwelt = _dwelt(state, inputs.now, config)
     mode_change = _mode_change(state.mode, forecast, override, dwelt, config)
-    changes: list[Change] = []
-    all_commands: list[StormCommand] = []
-    mode = state.mode
-    if mode_change is not None:
-        mode = StormMode.STORM if mode_change is Change.STORM_ON else StormMode.NORMAL
-        changes.append(mode_change)
-        on = mode is StormMode.STORM
-        all_commands.append(SwitchStormSettings(on, config.storm_callback_offer_s if on else None))
-    immediate = override.mode is not OverrideMode.AUTO or override.fixed_target is not None
+    mode, changes, all_commands = _switch_mode(state.mode, mode_change, config)
+    immediate = _overridden(override)
     band = 0 if immediate else math.ceil(target * config.scale_down_margin)
     may_grow = mode is StormMode.STORM or override.fixed_target is not None or forecast.warned
     scaling, commands, reason = _scale(
@@ -230,6 +89,32 @@ def decide(
         commands=tuple(all_commands),
         state=new_state,
     )
+
+
+def _target(forecast: Forecast, override: Override) -> int:
+    """The forecast's operators, unless the supervisor fixed a target or forced storm mode off."""
+    if override.fixed_target is not None:
+        return override.fixed_target
+    if override.mode is OverrideMode.FORCE_OFF:
+        return 0  # no storm staffing: everyone the controller brought in stands down
+    return forecast.target_operators
+
+
+def _overridden(override: Override) -> bool:
+    """A supervisor has taken a hand: the override acts at once, without dwell time or band."""
+    return override.mode is not OverrideMode.AUTO or override.fixed_target is not None
+
+
+def _switch_mode(
+    mode: StormMode, mode_change: Change | None, config: StormConfig
+) -> tuple[StormMode, list[Change], list[StormCommand]]:
+    """The mode after `mode_change`, and the change and the settings command it makes, if any."""
+    if mode_change is None:
+        return mode, [], []
+    mode = StormMode.STORM if mode_change is Change.STORM_ON else StormMode.NORMAL
+    on = mode is StormMode.STORM
+    switch = SwitchStormSettings(on, config.storm_callback_offer_s if on else None)
+    return mode, [mode_change], [switch]
 
 
 def _dwelt(state: StormState, now: datetime, config: StormConfig) -> bool:
@@ -382,7 +267,7 @@ def _reason(
         note = f" ({w.note})" if w.note else ""
         parts.append(f"storm warning {w.starts:%d %b %H:%M}-{w.ends:%H:%M}{note}: plan for"
                      f" {w.calls_per_hour:,.0f} fault calls/h")  # fmt: skip
-    if override.mode is not OverrideMode.AUTO or override.fixed_target is not None:
+    if _overridden(override):
         fixed = override.fixed_target
         fixed_text = "" if fixed is None else f", target fixed at {fixed}"
         who = override.set_by or "supervisor"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from outages.errors import OutageError
 from outages.forecast import ForecastParams, load_forecast_params
 from routing.errors import RoutingError
-from routing.staffing import StaffingError, parse_target
+from routing.staffing import parse_target
+from routing.staffing_inputs import StaffingError
 
 
 class StormConfigError(RoutingError):

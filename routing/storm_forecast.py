@@ -26,7 +26,7 @@ from routing.staffing import required_agents
 from routing.storm_config import StormConfig
 
 if TYPE_CHECKING:
-    from routing.storm import StormInputs
+    from routing.storm_inputs import StormInputs
 
 
 @dataclass(frozen=True, slots=True)

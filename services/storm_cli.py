@@ -27,7 +27,8 @@ from typing import Any
 
 from routing.errors import RoutingError
 from routing.queues import Company
-from routing.staffing import StaffingError, format_staffing_table, parse_target
+from routing.staffing import format_staffing_table, parse_target
+from routing.staffing_inputs import StaffingError
 from routing.storm_config import StormConfig, StormConfigError, load_storm_config
 
 USAGE_ERROR = 2

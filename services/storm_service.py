@@ -4,14 +4,12 @@ Each round (`tick`, every `interval_s` from `run_forever`), per company: the act
 (SQL), the arrivals at its queues over the current and previous 15-minute intervals (the live
 state's counters), and its operators as the live view sees them (staffed, and the standby pool)
 go to `routing.storm.decide` with the state kept from the last round and any supervisor
-override. Its commands are carried out here: a standby operator already logged in is made
-ready through the routing service (and, when an AMI link with `add_member` is present, added
-to the company's Asterisk queues with the tier's penalty); an offline one gets an SMS call-out
-(outbox); storm settings are published for the front-ends (`storm_settings`); an operator who
-cannot stand down yet (on a call) is kept for the next round. Every decision that changes
-something is written to `storm_decisions` and the audit log, and posted as a console notice
-(Redis list `h1912:notices`). State, overrides and storm warnings (`services.storm_warnings`)
-live in Redis, so any worker may read them.
+override. Its commands are carried out by `services.storm_commands` (standby operators made
+ready or called out by SMS, storm settings published for the front-ends, which read them with
+`storm_settings`; an operator who cannot stand down yet, on a call, is kept for the next
+round). Every decision that changes something is written to `storm_decisions` and the audit
+log, and posted as a console notice (`services.storm_records`). State, overrides and storm
+warnings (`services.storm_warnings`) live in Redis, so any worker may read them.
 """
 
 from __future__ import annotations
@@ -26,36 +24,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
 from routing.metrics import interval_start
-from routing.operators import Operator, OperatorState, Tier, settle
+from routing.operators import OperatorState, Tier, settle
 from routing.queues import Company, QueueSet
-from routing.storm import (
-    CallOut,
-    Decision,
-    MakeReady,
-    Override,
-    OverrideMode,
-    PoolMember,
-    StandDown,
-    StormCommand,
-    StormInputs,
-    StormState,
-    SwitchStormSettings,
-    decide,
-)
+from routing.storm import decide
 from routing.storm_config import StormConfig
+from routing.storm_decisions import Decision
 from routing.storm_forecast import StormWarning
+from routing.storm_inputs import Override, OverrideMode, PoolMember, StormInputs, StormState
 from services import fault_records as rec
-from services.routing_service import OperatorAction, RoutingService
-from services.storm_state import (
-    decision_row,
-    dump_override,
-    dump_state,
-    load_override,
-    load_state,
-)
+from services.routing_service import RoutingService
+from services.storm_commands import StormCommands
+from services.storm_records import StormRecords
+from services.storm_state import dump_override, dump_state, load_override, load_state
 from services.storm_warnings import (
     companies_named,
     dump_warning,
@@ -63,19 +46,17 @@ from services.storm_warnings import (
     parse_warning,
     warning_json,
 )
-from store import schema as t
 from store.live import LiveStateUnavailable
-from store.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
-NOTICES = "notices"
-NOTICES_KEPT = 200
 _WORKING = {OperatorState.READY, OperatorState.RINGING, OperatorState.ON_CALL,
             OperatorState.WRAP_UP, OperatorState.PAUSED}  # fmt: skip
 
 
 class StormService:
+    """Storm mode for every company: rounds of the controller, overrides, warnings, status."""
+
     def __init__(
         self,
         *,
@@ -93,7 +74,11 @@ class StormService:
         self._engine, self._redis, self._routing = engine, client, routing
         self._zone = zone
         self._queues, self.config, self._clock = queues, config, clock
-        self._templates, self._extras, self._prefix = templates, extras, prefix
+        self._prefix = prefix
+        self._commands = StormCommands(engine=engine, client=client, routing=routing,
+                                       queues=queues, templates=templates, extras=extras,
+                                       prefix=prefix)  # fmt: skip
+        self._records = StormRecords(engine=engine, client=client, prefix=prefix)
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -138,10 +123,10 @@ class StormService:
         for company in Company:
             state, override = self.state(company), self.override(company)
             decision = decide(self.gather(company, now), state, self.config, override)
-            kept = self._carry_out(decision, now)
+            kept = self._commands.carry_out(decision, now)
             self._redis.set(self._key("storm", "state", company.value), dump_state(kept))
             if decision.changes:
-                self._record(decision, now)
+                self._records.record(decision, now)
             decisions.append(decision)
         return decisions
 
@@ -154,12 +139,10 @@ class StormService:
     def set_override(self, company: Company, override: Override, *, actor: str) -> None:
         """A supervisor's override, effective from the next round (and audited)."""
         self._redis.set(self._key("storm", "override", company.value), dump_override(override))
-        now = self._clock()
         detail = {"mode": override.mode.value, "fixed_target": override.fixed_target}
-        with self._engine.begin() as conn:
-            rec.audit(conn, at=now, actor=actor, action="storm_override",
-                      subject=f"storm:{company.value}", detail=detail)  # fmt: skip
-        self._notice(now, company, f"storm override {override.mode.value} by {actor}")
+        text = f"storm override {override.mode.value} by {actor}"
+        self._records.audit(self._clock(), company, actor=actor, action="storm_override",
+                            detail=detail, text=text)  # fmt: skip
 
     def warning(self, company: Company) -> StormWarning | None:
         return load_warning(self._redis.get(self._key("storm", "warning", company.value)))
@@ -189,80 +172,8 @@ class StormService:
             self._redis.set(key, dump_warning(warning), ex=expiry)
             text = (f"storm warning {warning.starts:%d %b %H:%M}-{warning.ends:%H:%M}"
                     f" ({warning.calls_per_hour:,.0f} fault calls/h) set by {actor}")  # fmt: skip
-        with self._engine.begin() as conn:
-            rec.audit(conn, at=now, actor=actor, action="storm_warning",
-                      subject=f"storm:{company.value}", detail=warning_json(warning))  # fmt: skip
-        self._notice(now, company, text)
-
-    def _carry_out(self, decision: Decision, now: datetime) -> StormState:
-        state = decision.state
-        for command in decision.commands:
-            kept = self._command(decision.company, command, now)
-            if kept is not None:  # could not stand down yet: try again next round
-                state = StormState(state.mode, state.target, state.changed_at,
-                                   state.activated + (kept,), state.called_out)  # fmt: skip
-        return state
-
-    def _command(self, company: Company, command: StormCommand, now: datetime) -> str | None:
-        if isinstance(command, SwitchStormSettings):
-            settings = {"on": command.on, "callback_offer_s": command.callback_offer_s,
-                        "announce_outages": command.on, "since": now.isoformat()}  # fmt: skip
-            self._redis.set(self._key("storm", "settings", company.value), json.dumps(settings))
-            return None
-        if isinstance(command, MakeReady):
-            result = self._routing.act(command.operator_id, OperatorAction.READY)
-            if result.ok:
-                self._add_to_asterisk(command.operator_id, company)
-            return None
-        if isinstance(command, CallOut):
-            self._call_out(command, company, now)
-            return None
-        assert isinstance(command, StandDown)
-        result = self._routing.act(command.operator_id, OperatorAction.STANDBY)
-        return None if result.ok else command.operator_id
-
-    def _call_out(self, command: CallOut, company: Company, now: datetime) -> None:
-        operator = self._operator(command.operator_id)
-        if operator is None or not operator.phone:
-            log.warning("standby operator %s has no phone for a call-out", command.operator_id)
-            return
-        with self._engine.begin() as conn:
-            queue_sms(conn, self._templates, kind="storm_callout", to=operator.phone,
-                      language="hi", values={"company": company.value, "tier": command.tier.value},
-                      now=now, key=f"storm_callout:{operator.id}:{now:%Y%m%d%H%M}")  # fmt: skip
-
-    def _operator(self, operator_id: str) -> Operator | None:
-        from store.operators_sql import SqlOperators
-
-        return SqlOperators(self._engine).get(operator_id)
-
-    def _add_to_asterisk(self, operator_id: str, company: Company) -> None:
-        ami = self._extras.get("ami")
-        add_member = getattr(ami, "add_member", None)
-        operator = self._operator(operator_id)
-        if add_member is None or operator is None or not operator.sip_interface:
-            return
-        for queue in self._queues:
-            if queue.company is company and operator.serves(queue):
-                try:
-                    add_member(queue.name, operator.sip_interface, operator.penalty)
-                except Exception:  # the own ACD still routes; Asterisk catches up on resync
-                    log.exception("AMI QueueAdd %s to %s failed", operator_id, queue.name)
-
-    def _record(self, decision: Decision, now: datetime) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(insert(t.storm_decisions).values(**decision_row(decision)))
-            subject = f"storm:{decision.company.value}"
-            rec.audit(conn, at=now, actor="storm", action=f"storm_{decision.action}",
-                      subject=subject, detail=decision.inputs())  # fmt: skip
-        self._notice(now, decision.company, f"{decision.action}: {decision.reason}")
-
-    def _notice(self, now: datetime, company: Company, text: str) -> None:
-        notice = json.dumps({"at": now.isoformat(), "company": company.value, "text": text})
-        pipe = self._redis.pipeline()
-        pipe.lpush(self._key(NOTICES), notice)
-        pipe.ltrim(self._key(NOTICES), 0, NOTICES_KEPT - 1)
-        pipe.execute()
+        self._records.audit(now, company, actor=actor, action="storm_warning",
+                            detail=warning_json(warning), text=text)  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
@@ -278,15 +189,12 @@ class StormService:
                 "settings": storm_settings(self._redis, company, prefix=self._prefix),
                 "warning": warning_json(self.warning(company)),
             }  # fmt: skip
-        query = select(t.storm_decisions).order_by(t.storm_decisions.c.id.desc()).limit(decisions)
-        with self._engine.connect() as conn:
-            rows = [_decision_json(row) for row in conn.execute(query)]
+        rows = self._records.decisions(decisions)
         target = {"service_level": self.config.target_sl, "within_s": self.config.target_s}
         return {"at": now.isoformat(), "target": target, "companies": companies, "decisions": rows}
 
     def notices(self, limit: int = 50) -> list[dict[str, Any]]:
-        raw = self._redis.lrange(self._key(NOTICES), 0, limit - 1)
-        return [json.loads(item) for item in raw]
+        return self._records.notices(limit)
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.wait(self.config.interval_s):
@@ -306,14 +214,6 @@ def storm_settings(
     if raw is None:
         return {"on": False, "callback_offer_s": None, "announce_outages": False, "since": None}
     return dict(json.loads(raw))
-
-
-def _decision_json(row: Any) -> dict[str, Any]:
-    return {
-        "at": rec.iso(row.at), "company": row.company, "action": row.action,
-        "target_operators": row.target_operators, "staffed_operators": row.staffed_operators,
-        "reason": row.reason, "inputs": row.inputs,
-    }  # fmt: skip
 
 
 def parse_override(body: Mapping[str, Any], *, actor: str) -> tuple[list[Company], Override] | str:

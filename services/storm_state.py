@@ -11,7 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from routing.storm import CalledOut, Decision, Override, OverrideMode, StormMode, StormState
+from routing.storm_decisions import Decision
+from routing.storm_inputs import CalledOut, Override, OverrideMode, StormMode, StormState
 
 
 def dump_state(state: StormState) -> str:

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from routing.erlang_a import erlang_a
 from routing.scenarios import ScenarioError, load_scenario, reference_storm, stationary
 from routing.simulator import simulate
-from routing.staffing import erlang_a
 from routing.storm_config import StormConfig, load_storm_config
 
 STORM = {

@@ -10,21 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routing.erlang import asa, erlang_b, erlang_c, lines_for_blocking, occupancy, service_level
+from routing.erlang_a import erlang_a
 from routing.errors import RoutingError
-from routing.staffing import (
-    StaffingError,
-    asa,
-    erlang_a,
-    erlang_b,
-    erlang_c,
-    format_staffing_table,
-    lines_for_blocking,
-    occupancy,
-    parse_target,
-    required_agents,
-    service_level,
-    staffing_table,
-)
+from routing.staffing import format_staffing_table, parse_target, required_agents, staffing_table
+from routing.staffing_inputs import StaffingError
 
 loads = st.floats(min_value=0.01, max_value=500.0)
 targets = st.floats(min_value=0.05, max_value=0.95)

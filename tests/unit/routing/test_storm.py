@@ -12,23 +12,25 @@ import pytest
 from outages.faults import Cause, Fault, FaultLevel
 from routing.operators import Tier
 from routing.queues import Company
-from routing.storm import (
+from routing.storm import decide
+from routing.storm_config import StormConfig, StormConfigError, load_storm_config
+from routing.storm_decisions import (
     CallOut,
     Change,
     Decision,
     MakeReady,
+    StandDown,
+    SwitchStormSettings,
+)
+from routing.storm_forecast import StormWarning, forecast_load
+from routing.storm_inputs import (
     Override,
     OverrideMode,
     PoolMember,
-    StandDown,
     StormInputs,
     StormMode,
     StormState,
-    SwitchStormSettings,
-    decide,
 )
-from routing.storm_config import StormConfig, StormConfigError, load_storm_config
-from routing.storm_forecast import StormWarning, forecast_load
 
 T0 = datetime(2026, 6, 15, 13, 30, tzinfo=UTC)  # 19:00 in India
 
