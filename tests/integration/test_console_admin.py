@@ -145,9 +145,7 @@ def test_operator_tier_edit_reaches_the_live_state_and_detects_staleness(
     assert empty.status_code == 400 and "at least one language" in empty.get_data(as_text=True)
 
 
-def test_a_deactivated_operator_is_logged_out_and_cannot_log_in(
-    app: Any, services: Any
-) -> None:
+def test_a_deactivated_operator_is_logged_out_and_cannot_log_in(app: Any, services: Any) -> None:
     from services.routing_service import OperatorAction
 
     routing = services.extras["routing"]
@@ -155,8 +153,13 @@ def test_a_deactivated_operator_is_logged_out_and_cannot_log_in(
     admin = logged_in(app, "admin", "admin-demo")
     page = admin.get("/console/admin/operators/cz-op03").get_data(as_text=True)
     seen = page.split('name="seen" value="')[1].split('"')[0]
-    form = {"languages": ["hi"], "skills": ["CZ"], "tier": "primary", "seen": seen,
-            "csrf_token": csrf(admin)}  # fmt: skip  (no "active": the box is cleared)
+    form = {
+        "languages": ["hi"],
+        "skills": ["CZ"],
+        "tier": "primary",
+        "seen": seen,
+        "csrf_token": csrf(admin),
+    }  # fmt: skip  (no "active": the box is cleared)
     assert admin.post("/console/admin/operators/cz-op03", data=form).status_code == 302
     assert routing.live.operator_status("cz-op03", services.clock().timestamp()).state.value == (
         "offline"
