@@ -3,12 +3,14 @@
 The adapter between the pure routing core and Redis, shared by every worker process. Waiting
 callers sit in one sorted set per queue, scored by priority then ORIGINAL join time
 (:func:`routing.queues.waiting_score`), so a callback or a ring-no-answer goes back to the same
-place. Assignment is one Lua script (``lua/claim.lua``, loaded once, run by EVALSHA) fed with
-the pure ACD's ranking and re-checking every pair, so no two processes can double-assign.
-Other operator changes run the pure transition table inside a WATCH/MULTI transaction on the
-operator's key, which also conflicts with a concurrent claim. Wrap-up ends lazily: states are
-settled against the ``now`` passed in (float epoch seconds). A Redis that cannot be reached
-raises :class:`LiveStateUnavailable`, which the front-ends catch to fall back.
+place. Callbacks (asked for, parked after an unanswered try, released back to their place when
+due, cancelled) are kept by :mod:`store.live_callbacks`; due ones are released at the start of
+every assignment round. Assignment is one Lua script (``lua/claim.lua``, loaded once, run by
+EVALSHA) fed with the pure ACD's ranking and re-checking every pair, so no two processes can
+double-assign. Other operator changes run the pure transition table inside a WATCH/MULTI
+transaction on the operator's key, which also conflicts with a concurrent claim. Wrap-up ends
+lazily: states are settled against the ``now`` passed in (float epoch seconds). A Redis that
+cannot be reached raises :class:`LiveStateUnavailable`, which the front-ends catch to fall back.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from typing import Any, cast
@@ -26,7 +28,7 @@ from redis.client import Pipeline
 
 from routing import acd
 from routing.acd import Action, CallerKind, OperatorView, PlaceCallback, WaitingCaller
-from routing.callbacks import Callback, CallbackOutcome, to_cancel
+from routing.callbacks import Callback, CallbackOutcome, RetryPolicy, next_try, to_cancel
 from routing.errors import RoutingError
 from routing.metrics import Counter, IntervalStats, QueueNow, interval_start, live_view
 from routing.operators import (
@@ -51,6 +53,7 @@ from routing.operators import (
 from routing.queues import Company, Language, QueueSet, decode_score, waiting_score
 from routing.wait import QueueLoad, WaitEstimate, WaitPolicy, estimate_wait
 from store.live import LiveStateUnavailable
+from store.live_callbacks import LiveCallbacks, MissedCallback
 
 METRICS_TTL_S = 8 * 24 * 3600  # long enough for a weekly report to read raw intervals
 HANDLE_SAMPLES = 50  # recent handle times kept per queue for the wait estimate
@@ -163,6 +166,7 @@ class _Snapshot:
     waiting: tuple[WaitingCaller, ...]
     queues: tuple[QueueNow, ...]
     rr_positions: dict[str, int]
+    next_retry: float | None  # the earliest due time of a parked callback
 
 
 class RedisLiveState:
@@ -184,8 +188,9 @@ class RedisLiveState:
         lua = resources.files("store") / "lua"
         self._scripts = {
             name: client.register_script((lua / f"{name}.lua").read_text(encoding="utf-8"))
-            for name in ("snapshot", "claim", "enqueue", "request_callback")
+            for name in ("snapshot", "claim", "enqueue")
         }
+        self._callbacks = LiveCallbacks(client, prefix, METRICS_TTL_S)
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -436,44 +441,30 @@ class RedisLiveState:
         fault_id: str | None = None,
         language: str | None = None,
     ) -> CallbackOutcome:
-        """Replace the waiting call by a callback at the same place (one per consumer)."""
+        """Replace the waiting call by a callback at the same place (one per consumer: a
+        consumer whose callback waits, is being placed or is parked gets already-pending)."""
+        member_of(CallerKind.CALLBACK, consumer_id)  # refuses an id the scripts cannot carry
         fields = {"consumer": consumer_id, "phone": phone, "requested_at": repr(now)}
-        fields |= {"fault": fault_id or "", "language": language or ""}
-        args = [
-            member_of(CallerKind.CALL, call_id),
-            member_of(CallerKind.CALLBACK, consumer_id),
-            consumer_id,
-            fault_id or "",
-            *(item for pair in fields.items() for item in pair),
-        ]
-        return CallbackOutcome(_text(self._run("request_callback", args)))
+        fields |= {"fault": fault_id or "", "language": language or "", "attempts": "0"}
+        call = member_of(CallerKind.CALL, call_id)
+        with _reachable():
+            return self._callbacks.request(call, consumer_id, fault_id or "", fields)
 
     def pending_callback(self, consumer_id: str) -> Callback | None:
-        """The consumer's pending callback (waiting, or being placed), if any."""
+        """The consumer's pending callback (waiting, being placed, or parked), if any."""
         with _reachable():
-            raw = self._client.hgetall(self._key("cb", consumer_id))
-        if not raw:
-            return None
-        fields = {_text(k): _text(v) for k, v in raw.items()}
-        priority, _ = decode_score(float(fields["score"]))
-        return Callback(
-            consumer_id=fields["consumer"],
-            phone=fields["phone"],
-            queue=fields["queue"],
-            priority=priority,
-            joined=float(fields["joined"]),
-            requested_at=float(fields["requested_at"]),
-            fault_id=fields["fault"] or None,
-            language=fields["language"] or None,
-        )
+            return self._callbacks.pending(consumer_id)
+
+    def parked_until(self, consumer_id: str) -> float | None:
+        """When the consumer's unanswered callback goes back to its queue; None if not parked."""
+        with _reachable():
+            return self._callbacks.parked_until(consumer_id)
 
     def cancel_callbacks(
         self, now: float, *, fault_id: str | None = None, consumers: Iterable[str] = ()
     ) -> list[Callback]:
-        """Cancel waiting callbacks made pointless by a restoration; returns them for an SMS.
-
-        A callback already being placed (an operator reserved) is left to finish.
-        """
+        """Cancel waiting or parked callbacks made pointless by a restoration; returns them for
+        an SMS. A callback already being placed (an operator reserved) is left to finish."""
         wanted = set(consumers)
         with _reachable():
             if fault_id is not None:
@@ -481,35 +472,61 @@ class RedisLiveState:
                 wanted |= {_text(consumer) for consumer in members}
         pending = [cb for cb in map(self.pending_callback, sorted(wanted)) if cb is not None]
         faults = () if fault_id is None else (fault_id,)
-        cancelled = []
-        for callback in to_cancel(pending, restored_faults=faults, consumers=set(consumers)):
-            member = member_of(CallerKind.CALLBACK, callback.consumer_id)
-            if self._remove_waiting(member, now, Counter.CALLBACKS_CANCELLED) is not None:
-                with _reachable():
-                    self._client.delete(self._key("cb", callback.consumer_id))
-                cancelled.append(callback)
-        return cancelled
+        chosen = to_cancel(pending, restored_faults=faults, consumers=set(consumers))
+        with _reachable():
+            return [cb for cb in chosen if self._callbacks.cancel(cb.consumer_id, now)]
 
-    def callback_unanswered(self, operator_id: str, now: float) -> Callback | Rejected:
-        """The consumer did not pick up the callback: it is dropped, the operator is ready."""
+    def callback_unanswered(
+        self, operator_id: str, now: float, *, policy: RetryPolicy | None = None
+    ) -> MissedCallback | Rejected:
+        """The consumer did not pick up the callback (or it could not be dialled): the operator
+        is ready again. This counts as a try; with tries left under ``policy`` the callback is
+        parked until the next one (keeping its place), else (or with no policy) it is dropped.
+        Rejected unless the operator is still placing a callback (a repeated status)."""
         status = self.operator_status(operator_id, now)
         member = status.caller or ""
         kind, _, consumer = member.partition(":")
         callback = self.pending_callback(consumer) if kind == CallerKind.CALLBACK else None
         if callback is None:
             return Rejected(status.state, "CallbackUnanswered", "not placing a callback")
-        left = self._change(operator_id, CallerLeft(), now, self._abandon_ringing, caller=member)
-        return callback if isinstance(left, OperatorStatus) else left
+        tries = callback.attempts + 1
+        retry_at = None if policy is None else next_try(tries, now, policy)
+        effect: Effect
+        if retry_at is None:
+            effect = self._abandon_ringing
+        else:  # parked in the same transaction that frees the operator: both, or neither
+            effect = self._parking(consumer, tries, retry_at)
+        left = self._change(operator_id, CallerLeft(), now, effect, caller=member)
+        if isinstance(left, Rejected):
+            return left
+        return MissedCallback(replace(callback, attempts=tries), retry_at)
+
+    def _parking(self, consumer_id: str, tries: int, due: float) -> Effect:
+        def park(pipe: Pipeline, *_: object) -> None:
+            self._callbacks.park(pipe, consumer_id, tries, due)
+
+        return park
+
+    def release_due_callbacks(self, now: float) -> list[str]:
+        """Put parked callbacks due by ``now`` back in their queue at their original place (same
+        score, same join time); returns their consumer ids. ``assign`` calls it when due."""
+        with _reachable():
+            return self._callbacks.release_due(now)
 
     # ------------------------------------------------------------------ assignment
 
     def assign(self, now: float) -> list[Action]:
         """Give waiting callers to free operators; what to do for each (connect or dial back).
 
-        Call it whenever a caller joins or an operator frees up. The pure ACD ranks; the claim
-        script re-checks each pair, so concurrent callers of ``assign`` never double-assign.
+        Call it whenever a caller joins or an operator frees up. Parked callbacks that are due
+        go back to their place first (the snapshot says when one is, so this costs nothing
+        while none is). The pure ACD ranks; the claim script re-checks each pair, so concurrent
+        callers of ``assign`` never double-assign.
         """
         snap = self._snapshot(now, ENTRY_CAP, only_free=True)
+        if snap.next_retry is not None and snap.next_retry <= now:
+            self.release_due_callbacks(now)
+            snap = self._snapshot(now, ENTRY_CAP, only_free=True)
         the_plan = acd.plan(
             self._queues,
             snap.waiting,
@@ -534,7 +551,7 @@ class RedisLiveState:
     def _snapshot(self, now: float, cap: int, *, only_free: bool = False) -> _Snapshot:
         cached_rev, cache = self._profiles
         scope = "free" if only_free else "all"
-        rev, profiles, rows, rr, queues = self._run(
+        rev, profiles, rows, rr, queues, next_retry = self._run(
             "snapshot", [repr(now), cached_rev, cap, scope, "\t".join(self._queues.names)]
         )
         if _text(rev) != cached_rev:
@@ -557,7 +574,13 @@ class RedisLiveState:
             )
         pairs = _text(rr).split("\t") if rr else []
         rr_positions = {pairs[i]: int(float(pairs[i + 1])) for i in range(0, len(pairs) - 1, 2)}
-        return _Snapshot(tuple(operators), tuple(waiting), tuple(queue_now), rr_positions)
+        return _Snapshot(
+            tuple(operators),
+            tuple(waiting),
+            tuple(queue_now),
+            rr_positions,
+            _optional_float(_text(next_retry)),
+        )
 
     # ------------------------------------------------------------------ reading
 

@@ -11,8 +11,13 @@ operator leg's status callbacks move the operator to on-call and then wrap-up, a
 ring-no-answer puts the caller back in the queue at the same place. When a callback's turn
 comes, the reserved operator's consumer is dialled by REST (`calls.create`, paced to Twilio's
 one call a second); on answer they hear a short prompt and are `<Dial>`led to the operator with
-the same status callbacks; no answer (or no way to dial) drops the callback, frees the operator
-and is recorded in `callbacks`. In storm mode (`storm_settings` of the queue's company) the
+the same status callbacks. A callback leg that is not answered (no-answer, busy, failed,
+canceled, hung up before the operator answered, or `calls.create` failing) frees the operator
+and counts as a try: with tries left under `settings.callbacks` the callback is parked, out of
+the queue, and dialled again at its original place once `retry_after` has passed; after the
+last try it is dropped, recorded in `callbacks` and the consumer gets the `callback_failed`
+SMS. With no way to dial at all (REST or caller id not configured) it is dropped at once, with
+the record and the SMS. In storm mode (`storm_settings` of the queue's company) the
 callback threshold is the storm's and the fault news is said on every wait visit. The live
 state is a port (`LiveQueue`, which `store.live_routing.RedisLiveState` fits); without it, or
 without REST credentials, callers still queue and hear Twilio's own position, but nobody is
@@ -31,19 +36,19 @@ from typing import Any, Protocol
 
 import redis
 from flask import Blueprint, Response, request
-from sqlalchemy import insert, select
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
 from ivr.commands import Enqueue, Param, ParamKind, Say
 from routing.acd import Action, CallerKind, ConnectCaller, PlaceCallback
-from routing.callbacks import Callback, CallbackOutcome, should_offer
+from routing.callbacks import CallbackOutcome, RetryPolicy, should_offer
 from routing.errors import RoutingError
 from routing.operators import OperatorState, OperatorStatus
 from routing.queues import QueueDefinition
 from routing.wait import WaitEstimate
+from services.callback_failures import give_up_callback
 from services.storm_service import storm_settings
-from store import schema as t
 from store.live import LiveStateUnavailable
+from store.live_callbacks import MissedCallback
 from webhooks.twiml import TwimlRenderer, link
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,7 @@ CALLBACK_ANSWERED = "/twilio/queue/callback-answered"  # the consumer picked up 
 CALLBACK_STATUS = "/twilio/queue/callback-status"  # the callback leg's final status
 POLL_S = 10  # how often a waiting caller's wait URL comes back (and assignment is retried)
 RETRY_DIAL = frozenset({"no-answer", "busy", "failed", "canceled"})
+NOT_PLACED = "not-placed"  # a callback we had no way to dial: configuration, not the consumer
 ErrorHandler = Callable[[Exception], Response]
 # Redis down (sessions or routing live state): degrade to Twilio's own queue, never fail.
 LIVE_ERRORS = (LiveStateUnavailable, RoutingError, redis.RedisError)
@@ -82,7 +88,9 @@ class LiveQueue(Protocol):
         language: str | None = None,
     ) -> CallbackOutcome: ...
     def operator_status(self, operator_id: str, now: float) -> OperatorStatus: ...
-    def callback_unanswered(self, operator_id: str, now: float) -> object: ...
+    def callback_unanswered(
+        self, operator_id: str, now: float, *, policy: RetryPolicy | None = None
+    ) -> object: ...
 
 
 class CallLog(Protocol):
@@ -264,7 +272,8 @@ class QueueDesk:
             self._render.say(gather, Say("callback_offer", lang), now)
 
     def callback(self, who: Waiting, digits: str) -> VoiceResponse:
-        """The caller answered the callback offer; on 1 they become a callback and leave."""
+        """The caller answered the callback offer; on 1 they become a callback (or keep the one
+        they have) and leave."""
         response = VoiceResponse()
         session = self._services.calls.current(who.call_id)
         if digits != "1" or self._live is None or session is None:
@@ -281,6 +290,10 @@ class QueueDesk:
         )
         if outcome is CallbackOutcome.NOT_WAITING:
             return response
+        if outcome is CallbackOutcome.ALREADY_PENDING:
+            # Their earlier callback stands (waiting, or parked for its next try) and will
+            # ring them; this call leaves the queue with it.
+            self._live.caller_left(who.call_id, self._now())
         self._render.say(
             response, Say("callback_confirmed", who.language), self._services.local_now()
         )
@@ -360,8 +373,9 @@ class QueueDesk:
     # --- callbacks ----------------------------------------------------------------------------
 
     def place_callback(self, action: PlaceCallback, now: float) -> None:
-        """Dial the consumer for the reserved operator; if that cannot be done, drop the
-        callback (logged and recorded) so the operator is not left ringing."""
+        """Dial the consumer for the reserved operator. If Twilio refuses the call, that is an
+        unanswered try; with no way to dial at all (REST or caller id unset) the callback is
+        dropped at once (logged, recorded, SMS). Either way the operator is not left ringing."""
         callback, operator_id = action.callback, action.operator_id
         caller_id = self._services.settings.twilio_caller_id
         if self._rest is None or not caller_id or callback is None:
@@ -372,7 +386,7 @@ class QueueDesk:
                 operator_id,
                 why,
             )
-            self._callback_unanswered(operator_id, action.caller.id, "", "not-placed", now)
+            self._callback_unanswered(operator_id, action.caller.id, "", NOT_PLACED, now)
             return
         lang = callback.language or self._services.calls.flow.default_language
         who = Waiting("", callback.queue, callback.priority, lang)
@@ -403,7 +417,7 @@ class QueueDesk:
         self, call_id: str, operator_id: str, consumer_id: str, status: str
     ) -> None:
         """The callback leg's final status. Unanswered, or hung up before the operator
-        answered: the callback is dropped (the live state's rule) and the operator freed."""
+        answered: the operator is freed and the callback tried again later, or given up."""
         if status not in RETRY_DIAL | {"completed"} or self._live is None:
             return
         self._callback_unanswered(operator_id, consumer_id, call_id, status, self._now())
@@ -411,17 +425,34 @@ class QueueDesk:
     def _callback_unanswered(
         self, operator_id: str, consumer_id: str, call_id: str, status: str, now: float
     ) -> None:
+        """Free the operator reserved for an unanswered callback; park it for its next try, or
+        give up (record + SMS) after the last one or when it could not be placed at all."""
         assert self._live is not None
         member = f"{CallerKind.CALLBACK.value}:{consumer_id}"
         current = self._live.operator_status(operator_id, now)
         if current.state is not OperatorState.RINGING or current.caller != member:
             return  # talking (the operator leg ends it), or already freed and moved on
-        dropped = self._live.callback_unanswered(operator_id, now)
-        if isinstance(dropped, Callback):
+        policy = self._services.settings.callbacks
+        missed = self._live.callback_unanswered(
+            operator_id, now, policy=None if status == NOT_PLACED else policy
+        )
+        if not isinstance(missed, MissedCallback):
+            return  # a repeated status got there first
+        tries = missed.callback.attempts
+        if missed.retry_at is not None:
+            at = datetime.fromtimestamp(missed.retry_at, self._services.settings.zone)
             log.info(
-                "callback %s: %s; dropped, operator %s freed", consumer_id, status, operator_id
-            )
-            record_failed_callback(self._services, dropped, call_id, status)
+                "callback %s: %s (try %d of %d); operator %s freed; retry at %s",
+                consumer_id, status, tries, policy.attempts, operator_id, at.strftime("%H:%M"),
+            )  # fmt: skip
+            return
+        log.info(
+            "callback %s: %s; gave up after %d tries; operator %s freed; SMS queued",
+            consumer_id, status, tries, operator_id,
+        )  # fmt: skip
+        templates = self._services.settings.sms_templates
+        give_up_callback(self._services.engine, templates, missed.callback, call_id=call_id,
+                         reason=status, now=self._services.clock())  # fmt: skip
 
     def _queue_sid(self, name: str) -> str:
         if name not in self._queue_sids:
@@ -513,31 +544,6 @@ def _fault_say(fault: Any, lang: str) -> Say:
         Param("etr", ParamKind.MOMENT, fault.etr.isoformat() if fault.etr else ""),
     )
     return Say("fault_news", lang, params)
-
-
-def record_failed_callback(services: Any, callback: Callback, call_id: str, status: str) -> None:
-    """Keep a dropped callback in `callbacks` (status failed) for the reports."""
-    now = services.clock()
-    consumer = select(t.consumers.c.id).where(t.consumers.c.ivrs == callback.consumer_id)
-    try:
-        with services.engine.begin() as conn:
-            conn.execute(
-                insert(t.callbacks).values(
-                    call_id=call_id or f"callback:{callback.consumer_id}",
-                    consumer_id=consumer.scalar_subquery(),
-                    number=callback.phone[:20],
-                    queue=callback.queue,
-                    priority=callback.priority,
-                    joined_at=datetime.fromtimestamp(callback.joined, now.tzinfo),
-                    status="failed",
-                    attempts=1,
-                    created_at=datetime.fromtimestamp(callback.requested_at, now.tzinfo),
-                    closed_at=now,
-                    reason=status[:80],
-                )
-            )
-    except Exception:  # the live state is already settled; a lost report row is only logged
-        log.exception("callback %s: could not record the failed callback", callback.consumer_id)
 
 
 def form_int(raw: str | None) -> int | None:

@@ -7,10 +7,12 @@
 -- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names
 -- (tab-separated in one argument: fewer arguments, less encoding on the client)
 -- (In 'free' mode count and oldest are empty: they are for the live view only.)
--- Returns { revision, profiles, operators, rr memory, queues }: profiles as HGETALL arrays;
--- operators one a line, "id position state since reason calls last_end wrap_until caller
--- queue" tab-separated; rr "queue position ..." tab-separated; queues one a line (in ARGV
--- order), "count oldest-join-time member score member score ..." tab-separated.
+-- Returns { revision, profiles, operators, rr memory, queues, next retry }: profiles as
+-- HGETALL arrays; operators one a line, "id position state since reason calls last_end
+-- wrap_until caller queue" tab-separated; rr "queue position ..." tab-separated; queues one a
+-- line (in ARGV order), "count oldest-join-time member score member score ..." tab-separated;
+-- next retry: the earliest due time of a parked callback ('' when none is parked), so the
+-- caller knows without another round trip whether one is due back in its queue.
 local p, now, cap, only_free = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5] == 'free'
 local FIELDS = {'state', 'since', 'reason', 'calls', 'last_end', 'wrap_until', 'caller', 'queue'}
 
@@ -61,4 +63,6 @@ for q in string.gmatch(ARGV[6], '[^\t]+') do
   queues[#queues + 1] = table.concat(entry, '\t')
 end
 local rr = table.concat(redis.call('HGETALL', p .. 'rr'), '\t')
-return {rev, profiles, table.concat(operators, '\n'), rr, table.concat(queues, '\n')}
+local parked = redis.call('ZRANGE', p .. 'cbp', 0, 0, 'WITHSCORES')
+return {rev, profiles, table.concat(operators, '\n'), rr, table.concat(queues, '\n'),
+  parked[2] or ''}

@@ -1,5 +1,6 @@
 """RedisLiveState against a real Redis: queue order, skills, wrap-up, ring-no-answer, overflow,
-callbacks, metrics, unreachable Redis, and many processes assigning at once."""
+callbacks (tried again at their place, cancelled), metrics, unreachable Redis, and many
+processes assigning at once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from routing.acd import ConnectCaller, PlaceCallback
-from routing.callbacks import CallbackOutcome
+from routing.callbacks import CallbackOutcome, RetryPolicy
 from routing.operators import (
     LoggedIn,
     MadeReady,
@@ -27,6 +28,7 @@ from routing.operators import (
     Tier,
 )
 from routing.queues import Company, Language, QueueSet, load_queue_definitions
+from store.live_callbacks import MissedCallback
 from store.live_routing import EnqueueOutcome, LeftOutcome, LiveStateUnavailable, RedisLiveState
 
 QUEUES_FILE = Path(__file__).parents[2] / "config" / "queues.toml"
@@ -196,6 +198,111 @@ def test_restoration_cancels_waiting_callbacks(live: RedisLiveState) -> None:
     assert live.pending_callback("111") is None and live.pending_callback("333") is not None
     assert live.live(T0 + 100)["queues"]["CZ-hi"]["waiting"] == 1  # type: ignore[index]
     assert live.cancel_callbacks(T0 + 101, fault_id="F9") == []
+
+
+RETRY = RetryPolicy(attempts=3, retry_after_s=600)
+
+
+def placed_callback(live: RedisLiveState, consumer: str, op: str, now: float) -> PlaceCallback:
+    """The callback's turn: the round reserves ``op`` and yields the dial-back action."""
+    [action] = live.assign(now)
+    assert isinstance(action, PlaceCallback) and (action.caller.id, action.operator_id) == (
+        consumer,
+        op,
+    )
+    return action
+
+
+def test_unanswered_callback_is_parked_then_returns_to_its_place(live: RedisLiveState) -> None:
+    live.enqueue("first", "CZ-hi", 0, T0)
+    live.request_callback("first", consumer_id="111", phone="+91", now=T0 + 1)
+    ready(live, operator("a"), now=T0 + 2)
+    placed_callback(live, "111", "a", T0 + 2)
+    missed = live.callback_unanswered("a", T0 + 30, policy=RETRY)
+    assert isinstance(missed, MissedCallback)
+    assert (missed.callback.attempts, missed.retry_at) == (1, T0 + 630)
+    assert live.operator_status("a", T0 + 30).state is OperatorState.READY
+    pending = live.pending_callback("111")
+    assert pending is not None and (pending.attempts, pending.joined) == (1, T0)
+    assert live.parked_until("111") == T0 + 630
+    assert live.live(T0 + 30)["queues"]["CZ-hi"]["waiting"] == 0  # type: ignore[index]
+    assert live.assign(T0 + 629) == []  # a free operator, but not before it is due
+    live.apply("a", Paused("tea"), T0 + 629)
+    live.enqueue("later", "CZ-hi", 0, T0 + 629.5)  # joined long after the consumer
+    assert live.release_due_callbacks(T0 + 629) == []
+    assert live.release_due_callbacks(T0 + 630) == ["111"]
+    assert live.parked_until("111") is None
+    assert live.live(T0 + 630)["queues"]["CZ-hi"]["longest_wait_s"] == 630  # type: ignore[index]
+    live.apply("a", MadeReady(), T0 + 631)
+    again = placed_callback(live, "111", "a", T0 + 631)  # ahead of the later caller
+    assert again.caller.joined == T0 and again.callback is not None
+    assert again.callback.attempts == 1
+    assert live.position("later") == ("CZ-hi", 1)
+
+
+def test_the_round_releases_due_callbacks_and_the_last_try_drops(live: RedisLiveState) -> None:
+    live.enqueue("first", "CZ-hi", 0, T0)
+    live.request_callback("first", consumer_id="111", phone="+91", now=T0)
+    ready(live, operator("a"))
+    now = T0
+    for tries in (1, 2):
+        placed_callback(live, "111", "a", now)
+        missed = live.callback_unanswered("a", now + 20, policy=RETRY)
+        assert isinstance(missed, MissedCallback) and missed.callback.attempts == tries
+        assert missed.retry_at == now + 620
+        now = missed.retry_at  # assign alone puts it back when due
+    placed_callback(live, "111", "a", now)
+    last = live.callback_unanswered("a", now + 20, policy=RETRY)
+    assert isinstance(last, MissedCallback)
+    assert (last.callback.attempts, last.retry_at) == (3, None)
+    assert live.pending_callback("111") is None and live.parked_until("111") is None
+    assert live.operator_status("a", now + 20).state is OperatorState.READY
+    assert isinstance(live.callback_unanswered("a", now + 21, policy=RETRY), Rejected)
+    live.enqueue("new", "CZ-hi", 0, now + 30)
+    outcome = live.request_callback("new", consumer_id="111", phone="+91", now=now + 30)
+    assert outcome is CallbackOutcome.REQUESTED  # may ask again
+
+
+def test_without_a_policy_an_unanswered_callback_is_dropped(live: RedisLiveState) -> None:
+    live.enqueue("first", "CZ-hi", 0, T0)
+    live.request_callback("first", consumer_id="111", phone="+91", now=T0)
+    ready(live, operator("a"))
+    placed_callback(live, "111", "a", T0)
+    missed = live.callback_unanswered("a", T0 + 5)
+    assert isinstance(missed, MissedCallback) and missed.retry_at is None
+    assert missed.callback.attempts == 1 and live.pending_callback("111") is None
+
+
+def test_parked_callback_is_pending_and_cancelled_by_restoration(live: RedisLiveState) -> None:
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    live.request_callback("c1", consumer_id="111", phone="+91", now=T0, fault_id="F9")
+    ready(live, operator("a"))
+    placed_callback(live, "111", "a", T0)
+    live.callback_unanswered("a", T0 + 10, policy=RETRY)
+    live.enqueue("c2", "CZ-hi", 0, T0 + 20)
+    second = live.request_callback("c2", consumer_id="111", phone="+91", now=T0 + 20)
+    assert second is CallbackOutcome.ALREADY_PENDING
+    assert live.position("c2") == ("CZ-hi", 1)  # the call itself is untouched
+    [cancelled] = live.cancel_callbacks(T0 + 30, fault_id="F9")
+    assert (cancelled.consumer_id, cancelled.attempts) == ("111", 1)
+    assert live.pending_callback("111") is None and live.parked_until("111") is None
+    assert live.release_due_callbacks(T0 + 700) == []
+    stats = live.interval_stats("CZ-hi", int(T0 // 900 * 900))
+    assert stats.callbacks_cancelled == 1
+
+
+def test_a_due_callback_is_released_once_by_concurrent_rounds(
+    live: RedisLiveState, redis_client: redis.Redis
+) -> None:
+    other = RedisLiveState(redis_client, queue_set())
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    live.request_callback("c1", consumer_id="111", phone="+91", now=T0)
+    ready(live, operator("a"))
+    placed_callback(live, "111", "a", T0)
+    live.callback_unanswered("a", T0 + 10, policy=RETRY)
+    assert live.release_due_callbacks(T0 + 610) == ["111"]
+    assert other.release_due_callbacks(T0 + 610) == []
+    assert redis_client.zcard(live._key("q", "CZ-hi")) == 1
 
 
 def test_metrics_and_live_view(live: RedisLiveState) -> None:

@@ -522,9 +522,15 @@ def test_callback_is_dialled_and_bridged_to_the_operator(
 def test_unanswered_callback_frees_the_operator_and_is_recorded(
     callback_desk: CallbackDesk, services: Any
 ) -> None:
+    """With one try allowed, the unanswered callback is dropped at once (retries:
+    tests/integration/test_callback_retries.py)."""
+    from dataclasses import replace
+
+    from routing.callbacks import RetryPolicy
     from routing.operators import OperatorState
 
     desk = callback_desk
+    services.settings = replace(services.settings, callbacks=RetryPolicy(attempts=1))
     ready_operator(services)
     [call] = placed_calls(desk.transport)
     post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="no-answer"))
