@@ -356,9 +356,9 @@ def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def start_background(services: Any, stop: Any) -> Any:
-    """Everything but HTTP: SMS outbox, FastAGI (+ AMI when configured), the ACD round, the
-    storm controller, escalation passes and feedback calls. Returns the Asterisk front-ends
-    (to stop them)."""
+    """Everything but HTTP: SMS outbox, FastAGI (+ AMI and the callback placer when AMI is
+    configured), the ACD round, the storm controller, escalation passes and feedback calls.
+    Returns the Asterisk front-ends (to stop them)."""
     import threading
 
     from dialplans.cli import BackgroundFrontEnds
@@ -422,7 +422,7 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     asterisk = start_background(services, stop)
-    log.info("background worker running (ACD, storm, SMS, complaints, FastAGI/AMI)")
+    log.info("background worker running (ACD, storm, SMS, complaints, FastAGI/AMI, callbacks)")
     try:
         stop.wait()
     finally:

@@ -1,13 +1,15 @@
-"""The FastAGI server: panoramisk's `Application` on a TCP port, with our three routes.
+"""The FastAGI server: panoramisk's `Application` on a TCP port, with our routes.
 
 `agi://HOST:PORT/1912` runs the IVR for a call, `agi://HOST:PORT/1912-full` apologises and
 offers a callback when app_queue turned the caller away, `agi://HOST:PORT/feedback` runs an
-answered outbound feedback call (see `dialplans.agi_session`). Any
-other script name is logged by panoramisk and closed, which leaves the dialplan's defaults in
-place (the caller is queued). One guard is added around panoramisk: it reads the AGI headers
-with `read()` until a blank line and would spin forever on a peer that closes first, so the
-reader handed to it raises on end-of-file instead. The server holds no call state: any number
-of them may run behind one Asterisk (or several).
+answered outbound feedback call (see `dialplans.agi_session`), and, given the answered-callback
+handler, `agi://HOST:PORT/callback` greets a consumer who picked up the call back we placed and
+queues them (`dialplans.agi_callback`). Any other script name is logged by panoramisk and
+closed, which leaves the dialplan's defaults in place (the caller is queued). One guard is
+added around panoramisk: it reads the AGI headers with `read()` until a blank line and would
+spin forever on a peer that closes first, so the reader handed to it raises on end-of-file
+instead. The server holds no call state: any number of them may run behind one Asterisk (or
+several).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import logging
 
 from panoramisk.fast_agi import Application
 
+from dialplans.agi_callback import AnsweredCallbacks
 from dialplans.agi_session import IvrOverAgi
 from dialplans.errors import AgiHangup
-from dialplans.generate import ROUTE_FEEDBACK, ROUTE_IVR, ROUTE_TURNED_AWAY
+from dialplans.generate import ROUTE_CALLBACK, ROUTE_FEEDBACK, ROUTE_IVR, ROUTE_TURNED_AWAY
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +49,9 @@ class _ClosingReader:
 class FastAgiServer:
     """Listens for Asterisk's FastAGI connections and runs each as one call."""
 
-    def __init__(self, calls: IvrOverAgi) -> None:
+    def __init__(self, calls: IvrOverAgi, callbacks: AnsweredCallbacks | None = None) -> None:
         self._calls = calls
+        self._callbacks = callbacks
         self._server: asyncio.Server | None = None
         self._app: Application | None = None
         self._active: set[asyncio.Task[None]] = set()
@@ -58,6 +62,8 @@ class FastAgiServer:
         self._app.add_route(ROUTE_IVR, self._calls.ivr)
         self._app.add_route(ROUTE_TURNED_AWAY, self._calls.turned_away)
         self._app.add_route(ROUTE_FEEDBACK, self._calls.feedback)
+        if self._callbacks is not None:
+            self._app.add_route(ROUTE_CALLBACK, self._callbacks.handle)
         self._server = await asyncio.start_server(self._accept, host, port)
         bound = self._server.sockets[0].getsockname()
         log.info("FastAGI on agi://%s:%s/%s", bound[0], bound[1], ROUTE_IVR)

@@ -17,7 +17,9 @@ place, so the caller still reaches an operator. Phone numbers are masked in logs
 route runs an answered outbound feedback call: the feedback id comes as the first AGI argument
 (else the channel variable `FEEDBACK_ID`), the call is bound to it, and the feedback call
 service drives the same loop; when the call ends the lifecycle hears of it (a no-op once an
-answer is recorded).
+answer is recorded). A caller turned away with no IVR session (an answered call back we
+placed) is told in the language and offered a callback on the number its channel variables
+carry (`LANGUAGE`, `HELPLINE_NUMBER`); the answered call back itself is `dialplans.agi_callback`.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dialplans.errors import AgiHangup
 from dialplans.prompts_audio import SILENCE_FILE, AudioNames
 from ivr.commands import Enqueue, Gather, Hangup, Say
 from ivr.events import CallerHungUp, DigitsEntered, Event, NoInput
-from ivr.prompts import Catalogue, render
+from ivr.prompts import LANGUAGES, Catalogue, render
 from routing.queues import QueueSet
 from services.call_log import BatchedCallLog
 from services.calls import CallService, TurnResult
@@ -342,8 +344,10 @@ class IvrOverAgi:
         log.info("call %s: turned away by queue %s (%s)", call_id, queue, status)
         try:
             session = await self._offload(self._calls.current, call_id)
-            language = session.language if session else self._calls.flow.default_language
-            number = session.caller if session else str(headers.get("agi_callerid") or "")
+            if session is not None:
+                language, number = session.language, session.caller
+            else:
+                language, number = await self._placed_call_party(channel, request)
             await self._say_all(channel, ["queue_full"], language)
             if self._can_offer and queue and number:
                 await self._offer_callback(channel, request, language, number)
@@ -352,6 +356,15 @@ class IvrOverAgi:
             log.info("call %s: hung up while turned away", call_id)
         except Exception:
             log.exception("call %s: apology and callback offer failed", call_id)
+
+    async def _placed_call_party(self, channel: AgiChannel, request: Request) -> tuple[str, str]:
+        """Language and number of a call with no IVR session: a call back we placed carries
+        them as channel variables (its caller id is our own 1912, never the consumer's)."""
+        language = await channel.get_variable("LANGUAGE")
+        if language not in LANGUAGES:
+            language = self._calls.flow.default_language
+        number = await channel.get_variable("HELPLINE_NUMBER")
+        return language, number or str(request.headers.get("agi_callerid") or "")
 
     async def _offer_callback(
         self, channel: AgiChannel, request: Request, language: str, number: str

@@ -6,7 +6,8 @@ handed. `serve` runs the FastAGI server and the AMI link on their own event loop
 thread (`BackgroundFrontEnds`), next to the blocking HTTP server; `agi` runs them alone. Other
 parts of the service reach Asterisk through `services.extras["asterisk"]`, whose `send` is
 safe to call from any thread; with the AMI link configured, the complaint lifecycle places
-feedback calls through the `AmiDialler` in `services.extras["ami"]`.
+feedback calls through the `AmiDialler` in `services.extras["ami"]`, and the `CallbackPlacer`
+places the call backs turned-away callers asked for, on its own thread (`serve` and `worker`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from typing import Any, TypeVar
 
 from dialplans.actions import AmiAction
 from dialplans.agi import FastAgiServer
+from dialplans.agi_callback import AnsweredCallbacks
 from dialplans.agi_session import FeedbackLeg, IvrOverAgi
 from dialplans.ami import ActionResult, AmiLink
+from dialplans.callback_placer import PASS_INTERVAL_S, CallbackPlacer
+from dialplans.callback_records import SqlCallbacks
 from dialplans.dialler import AmiDialler
 from dialplans.errors import ToolMissing
 from dialplans.generate import (
@@ -216,6 +220,27 @@ def feedback_leg(services: Any) -> FeedbackLeg | None:
     )
 
 
+def callback_records(services: Any) -> SqlCallbacks:
+    """The `callbacks` rows with the retry policy (`[callbacks]`) and the SMS templates."""
+    return SqlCallbacks(
+        services.engine,
+        policy=services.settings.callbacks,
+        templates=services.settings.sms_templates,
+        default_language=services.calls.flow.default_language,
+    )
+
+
+def answered_callbacks(services: Any) -> AnsweredCallbacks:
+    """The FastAGI `callback` route: greets an answered call back and queues it."""
+    return AnsweredCallbacks(
+        legs=callback_records(services),
+        catalogue=services.catalogue,
+        clock=services.clock,
+        local_now=services.local_now,
+        default_language=services.calls.flow.default_language,
+    )
+
+
 async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
     calls = IvrOverAgi(
         calls=services.calls,
@@ -226,7 +251,7 @@ async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
         feedback=feedback_leg(services),
         call_log=BatchedCallLog(services.records.call_log),
     )
-    server = FastAgiServer(calls)
+    server = FastAgiServer(calls, answered_callbacks(services))
     await server.start(settings.agi_host, settings.agi_port)
     # Commits on a call's path leave the WAL copying to this thread (SQLite only).
     checkpoints = WalCheckpointer(services.engine)
@@ -243,6 +268,9 @@ async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
 def cmd_agi(args: argparse.Namespace, ctx: Any) -> int:
     logging.getLogger().setLevel(logging.INFO)  # a server: say what it does, as `serve` does
     services = ctx.services()
+
+    if ctx.settings.ami_enabled:
+        log.info("call backs are placed by `run_ivr.py worker` or `serve`, not by `agi`")
 
     async def run() -> None:
         fronts = await start_frontends(ctx.settings, services)
@@ -271,6 +299,7 @@ class BackgroundFrontEnds:
         self._fronts: AsteriskFrontEnds | None = None
         self._started = threading.Event()
         self._failure: BaseException | None = None
+        self._placing = threading.Event()  # set: the callback placer stops
 
     def start(self, timeout: float = 15.0) -> BackgroundFrontEnds:
         dialler = self._dialler() if self._settings.ami_enabled else None
@@ -280,7 +309,37 @@ class BackgroundFrontEnds:
         self._services.extras["asterisk"] = self
         if dialler is not None:
             self._services.extras["ami"] = dialler
+            self._start_placer(dialler)
         return self
+
+    def _start_placer(self, dialler: AmiDialler) -> None:
+        """Place pending call backs through the AMI link, on a daemon thread until `stop`."""
+        services = self._services
+        placer = CallbackPlacer(
+            records=callback_records(services),
+            live=services.extras["live_queue"],
+            queues=services.queues,
+            dialler=dialler,
+            clock=services.clock,
+            link_ready=self.ami_ready,
+        )
+        dialler.callback_finished = placer.finished
+        policy = self._settings.callbacks
+        log.info(
+            "callback placer on: pending call backs dialled every %.0f s through AMI when an "
+            "operator of their queue is ready (%d tries, %.0f min apart)",
+            PASS_INTERVAL_S,
+            policy.attempts,
+            policy.retry_after_s / 60,
+        )
+        threading.Thread(
+            target=placer.run_forever, args=(self._placing,), name="callbacks", daemon=True
+        ).start()
+
+    def ami_ready(self) -> bool:
+        """True while the AMI link is logged in."""
+        fronts = self._fronts
+        return fronts is not None and fronts.ami is not None and fronts.ami.ready
 
     def _dialler(self) -> AmiDialler:
         """The outbound dialler, made the mirror's originate listener before the link starts
@@ -322,8 +381,11 @@ class BackgroundFrontEnds:
         return self.run(fronts.ami.send(action))
 
     def stop(self) -> None:
+        self._placing.set()
         if self._fronts is not None:
             with contextlib.suppress(Exception):
                 self.run(self._fronts.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()

@@ -7,8 +7,10 @@ channel to our FastAGI server (`agi://…/<flow>`). The call's variables travel 
 variables, plus `HELPLINE_NUMBER` and `HELPLINE_FLOW`. True means Asterisk queued the call;
 how it went comes later as `OriginateResponse`, which reaches `originate_finished` (the
 mirror's originate listener): a feedback call nobody answered is reported to the lifecycle as
-an unanswered attempt, once. Anything that would not make a safe AMI header or channel name
-(an odd number, a comma or line break in a value) is refused with a warning, never sent.
+an unanswered attempt, once; every outcome of a call back (answered too) goes, once, to
+`callback_finished` (the callback placer). Anything that would not make a safe AMI header or
+channel name (an odd number, a comma or line break in a value) is refused with a warning, never
+sent.
 Sending is injected (`send`, safe from any thread), so this module holds no connection.
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 from dialplans import actions
 from dialplans.ami import ActionResult
 from dialplans.events import OriginateDone, OriginateResult
-from dialplans.generate import OUTBOUND_FLOWS, ROUTE_FEEDBACK
+from dialplans.generate import OUTBOUND_FLOWS, ROUTE_CALLBACK, ROUTE_FEEDBACK
 from dialplans.mirror import OriginateListener
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class AmiDialler:
         caller_id: str = CALLER_ID,
         ring_s: int = 30,
         previous: OriginateListener | None = None,
+        callback_finished: Callable[[int, OriginateResult], Any] | None = None,
     ) -> None:
         self._dial = dial
         self._send = send
@@ -76,6 +79,7 @@ class AmiDialler:
         self._caller_id = caller_id
         self._ring_s = ring_s
         self._previous = previous
+        self.callback_finished = callback_finished  # set once the placer exists
         self._pending: OrderedDict[str, tuple[str, Mapping[str, str]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -114,6 +118,12 @@ class AmiDialler:
                 self._previous.originate_finished(done)
             return
         flow, variables = pending
+        callback_id = variables.get("CALLBACK_ID", "")
+        if flow == ROUTE_CALLBACK and callback_id.isdigit():
+            log.info("callback %s (%s): %s", callback_id, done.action_id, done.result.value)
+            if self.callback_finished is not None:
+                self.callback_finished(int(callback_id), done.result)
+            return
         if done.result is OriginateResult.ANSWERED:
             return  # the FastAGI route takes it from here
         feedback_id = variables.get("FEEDBACK_ID", "")

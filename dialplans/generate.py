@@ -4,8 +4,10 @@
 runs the same IVR engine as every other front-end), then `Queue()` with the queue, priority and
 timeout the IVR chose, overflow on timeout, and an apology with a callback offer when app_queue
 turns the caller away. Defaults are set before the AGI runs, so a dead IVR server still puts the
-caller through to an operator. `render_queues` turns `config/queues.toml` into `queues.conf`
-(standby tiers become member penalties), `render_manager` the AMI user. Every renderer is a pure
+caller through to an operator. The outbound context is where calls we place land once answered:
+a feedback call runs its flow, a call back is greeted and queued ahead of later callers.
+`render_queues` turns `config/queues.toml` into `queues.conf` (standby tiers become member
+penalties), `render_manager` the AMI user. Every renderer is a pure
 function of its inputs returning text; only `write_files` touches the disk. The text is built
 line by line here because Asterisk's config format has no Python builder; values come from
 validated definitions, never from callers.
@@ -23,7 +25,8 @@ from routing.queues import Language, QueueDefinition, QueueSet
 ROUTE_IVR = "1912"  # agi_network_script of the IVR itself
 ROUTE_TURNED_AWAY = "1912-full"  # apology and callback offer after app_queue refused the caller
 ROUTE_FEEDBACK = "feedback"  # an answered outbound feedback call
-OUTBOUND_FLOWS = (ROUTE_FEEDBACK,)  # flows a call placed with AMI Originate can run
+ROUTE_CALLBACK = "callback"  # an answered call back to a consumer app_queue turned away
+OUTBOUND_FLOWS = (ROUTE_FEEDBACK, ROUTE_CALLBACK)  # flows a call placed with AMI Originate runs
 RETRY_S = 5  # app_queue's pause before ringing the members again; not an admin setting
 # Member states that make a queue count as empty: nobody logged in or reachable. Paused and
 # busy operators do not: callers wait for them.
@@ -127,14 +130,18 @@ def render_context(options: DialplanOptions) -> str:
 def _outbound_context(options: DialplanOptions) -> list[str]:
     """Where an answered Originate lands: the extension is the flow, run by the FastAGI server.
 
-    The Originate's channel variables travel with the call; the feedback id and the number
-    dialled are also handed over as AGI arguments so the server needs no extra round trip.
+    The Originate's channel variables travel with the call; the call's id (feedback or
+    callback) and the number dialled are also handed over as AGI arguments so the server needs
+    no extra round trip.
     """
     lines = [
         "; Calls we place (AMI Originate): the consumer has answered; run the flow and hang up.",
         f"[{options.outbound_context}]",
     ]
     for flow in OUTBOUND_FLOWS:
+        if flow == ROUTE_CALLBACK:
+            lines += _callback_extension(options)
+            continue
         lines += [
             f"exten => {flow},1,NoOp(Helpline 1912 outbound {flow} call ${{UNIQUEID}})",
             f" same => n,AGI({options.agi_url}/{flow},${{FEEDBACK_ID}},${{HELPLINE_NUMBER}})",
@@ -147,6 +154,38 @@ def _outbound_context(options: DialplanOptions) -> list[str]:
         "",
     ]
     return lines
+
+
+def _callback_extension(options: DialplanOptions) -> list[str]:
+    """An answered call back: greeted by the FastAGI server, then queued ahead of later callers.
+
+    The Originate carries `CALLBACK_ID`, `CALLBACK_QUEUE` and `CALLBACK_PRIORITY` (the
+    callback's own priority). They are the defaults, so a consumer who answers while the
+    FastAGI server is down still reaches the queue; the server confirms the queue and raises
+    the priority (`HELPLINE_PRIORITY`). No overflow timeout: a callback is placed only when an
+    operator of its queue is free and nobody who called earlier waits there. A callback that
+    app_queue turns away all the same gets the apology and the offer of a new callback, at the
+    callback's own priority and place (`1912-full`, told the number by `HELPLINE_NUMBER`).
+    """
+    agi = options.agi_url
+    return [
+        f"exten => {ROUTE_CALLBACK},1,NoOp(Helpline 1912 outbound callback call ${{UNIQUEID}})",
+        " same => n,Set(HELPLINE_ACTION=queue)",
+        " same => n,Set(HELPLINE_QUEUE=${CALLBACK_QUEUE})",
+        " same => n,Set(HELPLINE_PRIORITY=${CALLBACK_PRIORITY})",
+        f" same => n,AGI({agi}/{ROUTE_CALLBACK},${{CALLBACK_ID}},${{HELPLINE_NUMBER}})",
+        ' same => n,GotoIf($["${AGISTATUS}" = "HANGUP"]?done)',
+        ' same => n,GotoIf($["${HELPLINE_ACTION}" = "hangup"]?done)',
+        " same => n,Set(QUEUE_PRIO=${HELPLINE_PRIORITY})",
+        " same => n,Queue(${HELPLINE_QUEUE})",
+        f" same => n,GotoIf({_turned_away_test()}?turnedaway:done)",
+        " same => n(turnedaway),Log(NOTICE,Helpline 1912: callback ${CALLBACK_ID} turned away by"
+        " ${HELPLINE_QUEUE} (${QUEUESTATUS}))",
+        f" same => n,AGI({agi}/{ROUTE_TURNED_AWAY},${{HELPLINE_QUEUE}},"
+        "${CALLBACK_PRIORITY},${QUEUESTATUS})",
+        " same => n(done),Hangup()",
+        "",
+    ]
 
 
 def _turned_away_test() -> str:
