@@ -5,8 +5,8 @@ an unanswered try goes back to pending with `next_attempt_at` (not dialled befor
 after the last try to failed, with the `callback_failed` SMS queued in the same transaction
 (once: its outbox key is the callback's id). `cancelled` is set elsewhere (a restoration).
 Every change is one transaction conditioned on the row's current status, so two processes
-never dial the same row and a repeated AMI report changes nothing twice. While a row is
-dialling, `next_attempt_at` holds the time that try began: the stale rule reads it.
+never dial the same row and a repeated AMI report changes nothing twice. `last_attempt_at`
+is when the latest try was dialled: a row dialling for too long is a lost outcome.
 
 The language a call back is greeted in is the one of the call that asked for it, else the
 number's remembered language, else the flow's default.
@@ -138,7 +138,7 @@ class SqlCallbacks:
             done = conn.execute(
                 update(t.callbacks)
                 .where(c.id == callback_id, c.status == "pending")
-                .values(status="dialling", attempts=c.attempts + 1, next_attempt_at=now)
+                .values(status="dialling", attempts=c.attempts + 1, last_attempt_at=now)
             )
         return done.rowcount == 1
 
@@ -198,7 +198,7 @@ class SqlCallbacks:
         c = t.callbacks.c
         query = select(c.id).where(
             c.status == "dialling",
-            or_(c.next_attempt_at.is_(None), c.next_attempt_at < now - older_than),
+            or_(c.last_attempt_at.is_(None), c.last_attempt_at < now - older_than),
         )
         with self._engine.connect() as conn:
             return [int(i) for i in conn.execute(query).scalars()]

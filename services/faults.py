@@ -248,6 +248,19 @@ class FaultService:
     def _cancel_callbacks(
         self, conn: Connection, fault_id: int, asset: rec.Asset, now: datetime
     ) -> int:
+        """Callbacks made pointless by the restoration are cancelled, each with an SMS: those
+        booked through Asterisk (rows in `callbacks`) and those in the live queues (Twilio)."""
+        booked = rec.cancel_sql_callbacks(conn, asset, now)
+        for callback in booked:
+            key = f"callback_cancelled:{fault_id}:{callback.number}"
+            queue_sms(conn, self._templates, kind="callback_cancelled", to=callback.number,
+                      language=callback.language, values={"asset": asset.code},
+                      now=now, key=key)  # fmt: skip
+        return len(booked) + self._cancel_live_callbacks(conn, fault_id, asset, now)
+
+    def _cancel_live_callbacks(
+        self, conn: Connection, fault_id: int, asset: rec.Asset, now: datetime
+    ) -> int:
         routing = self._extras.get("routing")
         if routing is None:
             return 0

@@ -375,9 +375,11 @@ callbacks = Table(
     Column("status", String(12), nullable=False),  # pending|dialling|done|cancelled|failed
     Column("attempts", Integer, nullable=False, default=0),
     _ts("next_attempt_at"),  # pending after an unanswered try: not dialled before this
+    _ts("last_attempt_at"),  # when the latest try was dialled (a stale "dialling" is lost)
     _ts("created_at", nullable=False),
     _ts("closed_at"),
     Column("reason", String(80)),
+    Index("ix_callbacks_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
 staff_contacts = Table(

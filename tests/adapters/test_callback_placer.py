@@ -382,6 +382,7 @@ async def test_a_dialling_row_with_no_outcome_is_recovered(rig: Rig) -> None:
     callback_id = rig.book("1800000008.1")
     rig.ready("cz-op01")
     await rig.place()  # Asterisk never reports (it restarted)
+    assert rig.row(callback_id).last_attempt_at is not None
     rig.clock.advance(minutes=4)
     assert (await rig.place()).recovered == 0 and rig.row(callback_id).status == "dialling"
     rig.clock.advance(minutes=2)
@@ -394,7 +395,7 @@ async def test_a_dialling_row_with_no_outcome_is_recovered(rig: Rig) -> None:
         conn.execute(
             update(t.callbacks)
             .where(t.callbacks.c.id == callback_id)
-            .values(status="dialling", attempts=3, next_attempt_at=rig.clock())
+            .values(status="dialling", attempts=3, last_attempt_at=rig.clock())
         )
     rig.clock.advance(minutes=6)
     assert (await rig.place()).recovered == 1

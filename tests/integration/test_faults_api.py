@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from services.terminal_phone import run_call
 from store import schema as t
@@ -218,6 +218,39 @@ def test_restore_cancels_the_waiting_callbacks_under_the_fault(api: Any, service
     with services.engine.connect() as conn:
         [sms] = conn.execute(select(t.outbox).where(t.outbox.c.kind == "callback_cancelled")).all()
     assert sms.to_number == "+919000000002" and feeder in sms.body and "call back" in sms.body
+
+
+def test_restore_cancels_callbacks_booked_through_asterisk(api: Any, services: Any) -> None:
+    """Rows in `callbacks` (booked after app_queue turned the caller away) of consumers under
+    the fault are cancelled with the SMS; one being dialled, or another feeder's, is left."""
+    feeder, feed = demo_feeder(services), token(services, Role.FEED)
+    api.post("/api/faults", json=report(feeder), headers=feed)
+    now = datetime.now(UTC)
+    with services.engine.begin() as conn:
+        under = conn.execute(
+            select(t.consumers.c.id).where(t.consumers.c.ivrs == "1000000002")
+        ).scalar_one()
+        elsewhere = conn.execute(
+            select(t.consumers.c.id)
+            .join(t.transformers, t.consumers.c.transformer_id == t.transformers.c.id)
+            .join(t.feeders, t.transformers.c.feeder_id == t.feeders.c.id)
+            .where(t.feeders.c.code != feeder)
+            .limit(1)
+        ).scalar_one()
+        rows = [("a1", under, "pending"), ("a2", under, "dialling"), ("a3", elsewhere, "pending")]
+        for call_id, consumer, status in rows:
+            conn.execute(insert(t.callbacks).values(
+                call_id=call_id, consumer_id=consumer, number="9000000002", queue="WZ-hi",
+                priority=0, joined_at=now, status=status, attempts=0, created_at=now,
+            ))  # fmt: skip
+    restore = {"message_id": "feed-r2", "action": "restore", "asset_code": feeder}
+    body = api.post("/api/faults", json=restore, headers=feed).get_json()
+    assert body["callbacks_cancelled"] == 1
+    with services.engine.connect() as conn:
+        status = dict(conn.execute(select(t.callbacks.c.call_id, t.callbacks.c.status)).all())
+        [sms] = conn.execute(select(t.outbox).where(t.outbox.c.kind == "callback_cancelled")).all()
+    assert status == {"a1": "cancelled", "a2": "dialling", "a3": "pending"}
+    assert sms.to_number == "9000000002" and feeder in sms.body
 
 
 def _lifecycle_present() -> bool:
