@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from config.errors import ConfigError
-from config.settings import CONFIG_DIR, OUTAGE_WORDS, load_settings
+from config.settings import OUTAGE_WORDS, load_settings
 from outages.faults import FaultLevel
 
-
-def config_with(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the shipped config folder with one piece of helpline.toml replaced."""
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    path = folder / "helpline.toml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+EditConfig = Callable[[str, str], Path]  # the `config_with` fixture (conftest.py)
 
 
 def test_the_shipped_settings() -> None:
@@ -58,15 +49,15 @@ def test_the_shipped_settings() -> None:
     ],
 )  # fmt: skip
 def test_a_bad_value_stops_start_up_naming_its_key(
-    tmp_path: Path, old: str, new: str, key: str
+    config_with: EditConfig, old: str, new: str, key: str
 ) -> None:
-    folder = config_with(tmp_path, old, new)
+    folder = config_with(old, new)
     with pytest.raises(ConfigError, match=re.escape(key)):
         load_settings({}, config_dir=folder)
 
 
-def test_without_etr_updates_their_template_is_not_needed(tmp_path: Path) -> None:
-    folder = config_with(tmp_path, "etr_updates = true", "etr_updates = false")
+def test_without_etr_updates_their_template_is_not_needed(config_with: EditConfig) -> None:
+    folder = config_with("etr_updates = true", "etr_updates = false")
     text = (folder / "helpline.toml").read_text(encoding="utf-8")
     (folder / "helpline.toml").write_text(
         text.replace("[sms.etr_updated]", "[sms.unused_kind]"), encoding="utf-8"
@@ -74,8 +65,8 @@ def test_without_etr_updates_their_template_is_not_needed(tmp_path: Path) -> Non
     assert load_settings({}, config_dir=folder).outage_sms.etr_updates is False
 
 
-def test_a_file_without_the_section_keeps_outage_sms_off(tmp_path: Path) -> None:
-    folder = config_with(tmp_path, "[outage_sms]", "[unused_section]")
+def test_a_file_without_the_section_keeps_outage_sms_off(config_with: EditConfig) -> None:
+    folder = config_with("[outage_sms]", "[unused_section]")
     text = (folder / "helpline.toml").read_text(encoding="utf-8")
     start = text.index("[unused_section]")
     (folder / "helpline.toml").write_text(text[:start], encoding="utf-8")
