@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +27,8 @@ CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
 DEFAULT_PAYMENT_LINK = "https://pay.example.invalid/{company}/{ivrs}"
 DEFAULT_AMI_DIAL = "PJSIP/{number}@trunk"
+QUEUE_MEMBERS = ("dynamic", "static")  # as `run_ivr.py dialplan --members` names them
+QueueMembers = Literal["dynamic", "static"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,13 @@ class Settings:
     ami_dial: str = DEFAULT_AMI_DIAL
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # ASTERISK_QUEUES_FILE: the queue file Asterisk reads, rewritten on every console queue
+    # edit. Named `queues.conf`: a whole file ([general] + queues); any other name: the queue
+    # sections alone, for `#include` from Asterisk's own queues.conf. None: never written.
+    asterisk_queues_file: Path | None = None
+    # ASTERISK_QUEUE_MEMBERS: how operators are Asterisk's queue members, as `dialplan
+    # --members` says: dynamic (they join over AMI) or static (listed in the queue file).
+    asterisk_queue_members: QueueMembers = "dynamic"
     timezone: str = "Asia/Kolkata"
     session_ttl_s: int = 3600
     default_company: str = "CZ"
@@ -167,6 +176,8 @@ def load_settings(env: Mapping[str, str], *, config_dir: Path | None = None) -> 
         ami_dial=_ami_dial(env),
         agi_host=_host(env, "AGI_HOST", "127.0.0.1"),
         agi_port=_port(env, "AGI_PORT", 4573),
+        asterisk_queues_file=_asterisk_queues_file(env),
+        asterisk_queue_members=_queue_members(env),
         timezone=timezone,
         session_ttl_s=_int(
             general.get("session_ttl_s", 3600), "helpline.toml: helpline.session_ttl_s"
@@ -206,6 +217,38 @@ def _ami_dial(env: Mapping[str, str]) -> str:
             f"{DEFAULT_AMI_DIAL!r}; got {raw!r}"
         )
     return raw
+
+
+def _asterisk_queues_file(env: Mapping[str, str]) -> Path | None:
+    """ASTERISK_QUEUES_FILE: an absolute path to a `.conf` file (Asterisk's folder, not ours)."""
+    raw = env.get("ASTERISK_QUEUES_FILE") or ""
+    if not raw:
+        return None
+    path = Path(raw)
+    if (
+        not path.is_absolute()
+        or raw.endswith("/")
+        or path.suffix != ".conf"
+        or path.name == ".conf"
+        or any(c in raw for c in "\r\n\0")
+    ):
+        raise ConfigError(
+            "ASTERISK_QUEUES_FILE: expected the absolute path of the queues file Asterisk "
+            f"reads, e.g. /etc/asterisk/queues_helpline1912.conf; got {raw!r}"
+        )
+    return path
+
+
+def _queue_members(env: Mapping[str, str]) -> QueueMembers:
+    raw = (env.get("ASTERISK_QUEUE_MEMBERS") or "dynamic").strip().lower()
+    if raw == "static":
+        return "static"
+    if raw == "dynamic":
+        return "dynamic"
+    raise ConfigError(
+        f"ASTERISK_QUEUE_MEMBERS: expected one of {list(QUEUE_MEMBERS)}, "
+        f"got {env.get('ASTERISK_QUEUE_MEMBERS')!r}"
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from config.errors import ConfigError
 from dialplans.actions import AmiAction
 from dialplans.agi import FastAgiServer
 from dialplans.agi_callback import AnsweredCallbacks
@@ -38,16 +42,14 @@ from dialplans.generate import (
     render_context,
     render_extensions,
     render_manager,
-    render_queue_sections,
-    render_queues,
-    static_members,
     write_files,
 )
 from dialplans.mirror import QueueMirror
-from dialplans.prompts_audio import find_tools, inventory, prompt_file, render_audio, write_index
+from dialplans.prompts_audio import find_tools, inventory, render_audio, write_index
+from dialplans.queues_file import queue_members, render_queue_file
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
-from ivr.prompts import LANGUAGES, Catalogue
-from routing.queues import choose_queue
+from routing.errors import RoutingError
+from routing.queues import QueueSet, choose_queue
 from services.call_log import BatchedCallLog
 from services.complaint_desk import complaint_desk
 from services.complaint_feedback_calls import FLOW as FEEDBACK_FLOW
@@ -56,7 +58,6 @@ from store.db import WalCheckpointer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-HOLD_PROMPTS = ("queue_hold", "connecting_operator")  # the first the catalogue has is used
 
 
 def add_commands(subparsers: Any) -> None:
@@ -71,9 +72,9 @@ def add_commands(subparsers: Any) -> None:
     d.add_argument(
         "--members",
         choices=["dynamic", "static"],
-        default="dynamic",
-        help="dynamic: operators join over AMI when they log in (default); static: "
-        "list every operator in queues.conf, for installs without the AMI link",
+        help="dynamic: operators join over AMI when they log in; static: list every "
+        "operator in queues.conf, for installs without the AMI link (default: "
+        "ASTERISK_QUEUE_MEMBERS, else dynamic)",
     )
     d.add_argument("--ami-permit", default="127.0.0.1", help="address the AMI user logs in from")
     d.set_defaults(func=cmd_dialplan)
@@ -101,42 +102,37 @@ def _configuration(settings: Any) -> dict[str, Any]:
     return load_configuration(settings)
 
 
-def hold_announcements(catalogue: Catalogue) -> dict[str, list[str]]:
-    """Per language, the file of the periodic "please hold" announcement."""
-    pid = next((p for p in HOLD_PROMPTS if p in catalogue.texts), None)
-    if pid is None or catalogue.placeholders(pid):
-        return {}
-    return {lang: [prompt_file(lang, pid, 0, catalogue.text(pid, lang))] for lang in LANGUAGES}
-
-
 def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
+    """Write Asterisk's files from the queues in force: the file's, with the console edits."""
+    from store.db import DatabaseUnavailable, make_engine
+
     settings = ctx.settings
     cfg = _configuration(settings)
-    queues, flow = cfg["queues"], cfg["flows"]["1912"]
+    engine = make_engine(settings.database_url)
+    try:
+        queues, source = queues_in_force(engine, cfg["queues"])
+        members = queue_members(args.members or settings.asterisk_queue_members, queues, engine)
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}; no files written (they would undo console queue edits)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        engine.dispose()
+    print(source)
+    flow = cfg["flows"]["1912"]
     default_queue, _ = choose_queue(
         queues, company=settings.default_company, language=flow.default_language, hazard=False
     )
     agi_url = args.agi_url or f"agi://{settings.agi_host}:{settings.agi_port}"
-    members = None
-    if args.members == "static":
-        from store.db import make_engine
-
-        engine = make_engine(settings.database_url)
-
-        try:
-            members = static_members(queues, SqlOperators(engine).all())
-
-        finally:
-            engine.dispose()
     options = DialplanOptions(agi_url, default_queue)
-    announce = hold_announcements(cfg["catalogue"])
-    sections = render_queue_sections(queues, periodic_announce=announce, members=members)
     files = {
         # Whole files for a dedicated Asterisk, and fragments to #include into an existing one.
         "extensions.conf": render_extensions(options),
         "extensions_helpline1912.conf": render_context(options),
-        "queues.conf": render_queues(queues, periodic_announce=announce, members=members),
-        "queues_helpline1912.conf": sections,
+        **{
+            name: render_queue_file(Path(name), queues, catalogue=cfg["catalogue"], members=members)
+            for name in ("queues.conf", "queues_helpline1912.conf")
+        },
         "manager_helpline1912.conf": render_manager(
             username=settings.ami_username or "helpline1912",
             secret=settings.ami_secret,
@@ -147,6 +143,29 @@ def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
         print(f"wrote {path}")
     print(f"check with: asterisklint dialplan-check {args.out / 'extensions.conf'}")
     return 0
+
+
+def queues_in_force(engine: Engine, base: QueueSet) -> tuple[QueueSet, str]:
+    """`base` (queues.toml) with the console edits stored in the database, and a line saying
+    so; a database not migrated yet holds none. Raises `DatabaseUnavailable` when the database
+    cannot be read: files with the file's values alone would undo the edits."""
+    from services.console_queues import effective_set
+    from store.db import DatabaseUnavailable, schema_status
+
+    current, _ = schema_status(engine)
+    if current is None:
+        return base, "queues: queues.toml (database not migrated yet: no console edits)"
+    try:
+        queues, edited = effective_set(engine, base)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise DatabaseUnavailable(f"cannot read the stored queue edits: {reason}") from exc
+    except RoutingError as exc:
+        raise ConfigError(f"the console's stored queue edits no longer fit: {exc}") from None
+    if not edited:
+        return queues, "queues: queues.toml (no console edits stored)"
+    listed = ", ".join(f"{name} version {version}" for name, version in sorted(edited.items()))
+    return queues, f"queues: queues.toml with the console edits stored in the database: {listed}"
 
 
 def cmd_prompts(args: argparse.Namespace, ctx: Any) -> int:

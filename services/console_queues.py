@@ -7,7 +7,8 @@ console edit can never hold a value the file would refuse. It is stored in the `
 (its full definition as the file's table, plus a version): a save names the version the form
 was drawn from, and a save against an older version is refused as stale. The new set is applied
 to the own ACD (the routing live state's queue set, and `services.queues` read by the Twilio
-wait pages) and, over AMI when a link is up, Asterisk is asked to reload the queue. Other
+wait pages) and carried to Asterisk (`services.asterisk_queues`: its queue file rewritten from
+the stored queues, then a `QueueReload` over AMI when a link is up). Other
 processes notice the change through a revision counter in Redis (`sync`). Each change writes
 one audit entry.
 """
@@ -18,14 +19,16 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import redis
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from routing.errors import RoutingError
 from routing.queues import QueueDefinition, QueueSet, load_queue_definitions
+from services.asterisk_queues import update_asterisk
 from services.container import Services
 from store import schema as t
 from store.live import LiveStateUnavailable
@@ -85,10 +88,19 @@ def stored_versions(services: Services) -> dict[str, int]:
 
 def stored_set(services: Services, base: QueueSet) -> QueueSet:
     """The file's queues with the stored console edits laid over them."""
-    with services.engine.connect() as conn:
-        rows = {row.name: row.definition for row in conn.execute(select(t.queues))}
-    tables = {q.name: dict(rows.get(q.name) or as_table(q)) for q in base}
-    return load_queue_definitions({"queues": tables})
+    return effective_set(services.engine, base)[0]
+
+
+def effective_set(engine: Engine, base: QueueSet) -> tuple[QueueSet, dict[str, int]]:
+    """The queues in force: `base` (the file's) with every stored console edit laid over it,
+    and the version of each edited queue. Raises `RoutingError` if the edits no longer fit
+    the file (a queue they overflow to was removed from it)."""
+    with engine.connect() as conn:
+        rows = {row.name: row for row in conn.execute(select(t.queues))}
+    stored = {name: row.definition for name, row in rows.items() if row.definition}
+    tables = {q.name: dict(stored.get(q.name) or as_table(q)) for q in base}
+    edited = {name: int(rows[name].version) for name in stored if name in tables}
+    return load_queue_definitions({"queues": tables}), edited
 
 
 def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -159,7 +171,9 @@ def save(
         services.redis.incr(REV_KEY)
     except (redis.ConnectionError, redis.TimeoutError):  # stored and applied here; others
         log.warning("queue %s: other processes will see the edit after a restart", name)
-    return SaveResult(True, stored, {}, _reload_asterisk(services, name))
+    # The queues in force, read from the database (every process's edits), not this process's.
+    in_force = partial(stored_set, services, services.queues)
+    return SaveResult(True, stored, {}, update_asterisk(services, name, in_force))
 
 
 def _store(
@@ -209,21 +223,3 @@ def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
     if revision != seen[0]:
         apply(services, stored_set(services, base))
         seen[0] = revision
-
-
-def _reload_asterisk(services: Services, name: str) -> str:
-    """Ask Asterisk to re-read the queue's parameters from its queues.conf (best effort)."""
-    candidates = (services.extras.get(key) for key in ("asterisk", "ami"))
-    link = next((c for c in candidates if callable(getattr(c, "send", None))), None)
-    if link is None:
-        return ""
-    from dialplans.actions import AmiAction
-
-    try:
-        result = link.send(AmiAction("QueueReload", {"Queue": name, "Parameters": "yes"}))
-    except Exception as exc:  # the own ACD has the change; Asterisk is told best-effort
-        log.warning("queue %s: Asterisk reload failed: %s", name, exc)
-        return f"Asterisk not updated: {exc}"
-    if getattr(result, "ok", False):
-        return "Asterisk asked to reload the queue from its queues.conf"
-    return f"Asterisk not updated: {getattr(result, 'message', '')}"

@@ -192,3 +192,40 @@ def test_context_fragment_writes_values_in_place() -> None:
     text = render_context(DialplanOptions("agi://192.0.2.1:4573", "WZ-en", extension="1913"))
     assert "exten => 1913,1," in text and "AGI(agi://192.0.2.1:4573/1912-full," in text
     assert "${HELPLINE_AGI}" not in text
+
+
+# asterisklint has no queues.conf command; its generic config reader reports bad lines,
+# stray whitespace and broken sections. Exit 1 when it reports anything.
+CONFIG_LINT = """
+import sys
+from asterisklint import FileConfigParser
+from asterisklint.defines import MessageDefManager
+parser = FileConfigParser()
+parser.include(sys.argv[1])
+names = [section.name for section in parser]
+sys.exit(1 if MessageDefManager.raised or not names else 0)
+"""
+
+
+def config_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    asterisklint()  # skips when it is not installed
+    return subprocess.run(
+        [sys.executable, "-c", CONFIG_LINT, str(path)], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_generated_queue_files_pass_asterisklints_config_reader(
+    written: Path, tmp_path: Path
+) -> None:
+    for name in ("queues.conf", "queues_helpline1912.conf"):
+        run = config_lint(written / name)
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+    broken = (written / "queues.conf").read_text().replace("[CZ-hi]", "[CZ-hi", 1)
+    (tmp_path / "queues.conf").write_text(broken.replace("maxlen=", "maxlen = ", 1))
+    assert config_lint(tmp_path / "queues.conf").returncode != 0
+
+
+def test_queue_file_examples_hold() -> None:
+    module = importlib.import_module("dialplans.queues_file")
+    failed, tried = doctest.testmod(module)
+    assert failed == 0 and tried > 0
