@@ -50,6 +50,8 @@ from dialplans.queues_file import queue_members, render_queue_file
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from routing.errors import RoutingError
 from routing.queues import QueueSet, choose_queue
+from services import console_queues
+from services.asterisk_queues import WATCH_INTERVAL_S, QueueEditWatcher
 from services.call_log import BatchedCallLog
 from services.complaint_desk import complaint_desk
 from services.complaint_feedback_calls import FLOW as FEEDBACK_FLOW
@@ -329,7 +331,21 @@ class BackgroundFrontEnds:
         if dialler is not None:
             self._services.extras["ami"] = dialler
             self._start_placer(dialler)
+            self._start_queue_watch()
         return self
+
+    def _start_queue_watch(self) -> None:
+        """Reload Asterisk's queues when a console edit saved in another process rewrote
+        `ASTERISK_QUEUES_FILE` (web workers hold no AMI link)."""
+        if self._settings.asterisk_queues_file is None:
+            return
+        services = self._services
+        watcher = QueueEditWatcher(lambda: console_queues.revision(services), self.send)
+        log.info("queue edits from other processes reloaded in Asterisk (checked every %.0f s)",
+                 WATCH_INTERVAL_S)  # fmt: skip
+        threading.Thread(
+            target=watcher.run_forever, args=(self._placing,), name="queue-edits", daemon=True
+        ).start()
 
     def _start_placer(self, dialler: AmiDialler) -> None:
         """Place pending call backs through the AMI link, on a daemon thread until `stop`."""

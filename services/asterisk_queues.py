@@ -12,6 +12,7 @@ Installs without Asterisk (no AMI settings, no queue file) get no sentence.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,41 @@ def _reload(link: Any, name: str) -> tuple[bool, str]:
     if getattr(result, "messages", ()):  # Asterisk answered, and said no
         return False, f"Asterisk refused the reload ({message})"
     return False, f"AMI is not reachable ({message})"
+
+
+WATCH_INTERVAL_S = 5.0
+
+
+class QueueEditWatcher:
+    """In the process holding the AMI link: when another process (a web worker serving the
+    console) saved a queue edit and rewrote the queues file, ask Asterisk to reload every
+    queue's parameters from it. `revision` reads the edits' counter (`console_queues`)."""
+
+    def __init__(self, revision: Callable[[], int], send: Callable[[AmiAction], Any]) -> None:
+        self._revision = revision
+        self._send = send
+        self._seen: int | None = None
+
+    def check(self) -> bool:
+        """Reload when the revision moved since the last look; True when a reload was sent
+        and accepted. The first look only notes the revision (the file was in place at start)."""
+        revision = self._revision()
+        if self._seen is None or revision == self._seen:
+            self._seen = revision
+            return False
+        result = self._send(AmiAction("QueueReload", {"Parameters": "yes"}))
+        if not getattr(result, "ok", False):  # tried again at the next look
+            log.warning("queue edits: Asterisk reload refused or unreachable: %s",
+                        getattr(result, "message", "") or "no answer")  # fmt: skip
+            return False
+        log.info("queue edits saved elsewhere (revision %d): Asterisk reloaded the queues",
+                 revision)  # fmt: skip
+        self._seen = revision
+        return True
+
+    def run_forever(self, stop: threading.Event, interval_s: float = WATCH_INTERVAL_S) -> None:
+        while not stop.wait(interval_s):
+            try:
+                self.check()
+            except Exception:  # Redis or AMI down for a moment: the next look tries again
+                log.exception("queue edits: could not check for new edits")

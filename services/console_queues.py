@@ -213,13 +213,18 @@ def apply(services: Services, queue_set: QueueSet) -> None:
     services.queues = queue_set
 
 
-def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
-    """Re-read the stored edits when another process saved one (`seen` holds the revision)."""
+def revision(services: Services) -> int:
+    """How many queue edits have been saved (any process); moves on every save."""
     try:
         raw = services.redis.get(REV_KEY)
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         raise LiveStateUnavailable(f"queue revision unreadable: {exc}") from exc
-    revision = int(raw) if raw is not None else 0
-    if revision != seen[0]:
+    return int(raw) if raw is not None else 0
+
+
+def sync(services: Services, base: QueueSet, seen: list[int]) -> None:
+    """Re-read the stored edits when another process saved one (`seen` holds the revision)."""
+    revision_now = revision(services)
+    if revision_now != seen[0]:
         apply(services, stored_set(services, base))
-        seen[0] = revision
+        seen[0] = revision_now

@@ -386,3 +386,30 @@ def test_the_members_setting_is_checked(settings_env: dict[str, str]) -> None:
     assert static.asterisk_queue_members == "static"
     with pytest.raises(ConfigError, match="ASTERISK_QUEUE_MEMBERS: expected one of"):
         load_settings({**settings_env, "ASTERISK_QUEUE_MEMBERS": "both"})
+
+
+def test_the_ami_process_reloads_queues_when_another_process_saved_an_edit(
+    services: Any,
+) -> None:
+    """Web workers write the file but hold no AMI link: the process that does reloads every
+    queue's parameters when the edits' revision moves (and tries again if refused)."""
+    from dialplans.ami import ActionResult
+    from services.asterisk_queues import QueueEditWatcher
+
+    sent: list[Any] = []
+    answers = [ActionResult(False, "no answer"), ActionResult(True, "")]
+
+    def send(action: Any) -> ActionResult:
+        sent.append(action)
+        return answers.pop(0)
+
+    watcher = QueueEditWatcher(lambda: console_queues.revision(services), send)
+    assert watcher.check() is False and sent == []  # the first look only notes the revision
+    services.redis.incr(console_queues.REV_KEY)
+    assert watcher.check() is False  # refused: not taken as done
+    assert watcher.check() is True  # tried again, accepted
+    assert watcher.check() is False  # nothing new
+    assert [(a.name, dict(a.headers)) for a in sent] == [
+        ("QueueReload", {"Parameters": "yes"}),
+        ("QueueReload", {"Parameters": "yes"}),
+    ]
