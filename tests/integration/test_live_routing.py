@@ -28,8 +28,10 @@ from routing.operators import (
     Tier,
 )
 from routing.queues import Company, Language, QueueSet, load_queue_definitions
+from store.live import LiveStateUnavailable
 from store.live_callbacks import MissedCallback
-from store.live_routing import EnqueueOutcome, LeftOutcome, LiveStateUnavailable, RedisLiveState
+from store.live_callers import EnqueueOutcome, LeftOutcome
+from store.live_routing import RedisLiveState
 
 QUEUES_FILE = Path(__file__).parents[2] / "config" / "queues.toml"
 T0 = 1_699_999_200.0  # starts a 15-minute interval

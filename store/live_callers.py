@@ -1,0 +1,124 @@
+"""Callers in the routing live state: joining a queue, their place in it, and leaving it.
+
+Waiting callers sit in one sorted set per queue, ``q:<queue>``, scored by priority then
+ORIGINAL join time (:func:`routing.queues.waiting_score`), so a returning caller or a
+ring-no-answer goes back to the same place; ``qt:<queue>`` keeps join times and ``where`` maps
+a member to its queue. Joining is one script (``lua/enqueue.lua``): it refuses a full queue or
+a caller already waiting or with an operator, and counts the offer. A caller who hangs up is
+found wherever they are: still waiting (abandoned, counted), ringing an operator (the operator
+is ready again) or talking (the call ends and the operator wraps up). A ring-no-answer may move
+them back to the queue in between, hence a second look.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import cast
+
+from routing.acd import CallerKind
+from routing.metrics import Counter
+from routing.operators import CallerLeft, HungUp, OperatorState, OperatorStatus
+from routing.queues import waiting_score
+from store.live_codec import member_of, text
+from store.live_effects import CallEffects
+from store.live_keys import METRICS_TTL_S, LiveKeys, reachable
+from store.live_operators import LiveOperators
+
+
+class EnqueueOutcome(StrEnum):
+    QUEUED = "queued"
+    FULL = "full"  # the queue is at its max length
+    DUPLICATE = "duplicate"  # already waiting or with an operator
+
+
+class LeftOutcome(StrEnum):
+    """Where a caller who hung up was."""
+
+    ABANDONED_WAITING = "abandoned-waiting"
+    ABANDONED_RINGING = "abandoned-ringing"  # the ringing operator is ready again
+    ENDED = "ended"  # was talking: the call ended normally, the operator wraps up
+    UNKNOWN = "unknown"
+
+
+class LiveCallers:
+    """Callers joining, finding their place in and leaving the queues."""
+
+    def __init__(self, keys: LiveKeys, operators: LiveOperators, effects: CallEffects) -> None:
+        self._keys = keys
+        self._operators = operators
+        self._effects = effects
+
+    def enqueue(
+        self, call_id: str, queue: str, priority: int, now: float, *, joined: float | None = None
+    ) -> EnqueueOutcome:
+        """Put a caller in a queue; ``joined`` keeps an earlier join time (a returning caller)."""
+        definition = self._keys.queues[queue]
+        first = joined if joined is not None else now
+        args: list[str | float | int] = [
+            queue,
+            member_of(CallerKind.CALL, call_id),
+            waiting_score(priority, first),
+            repr(first),
+            definition.max_length,
+            self._keys.metrics_key(queue, now),
+            METRICS_TTL_S,
+            int(joined is None),  # a returning caller was counted when first offered
+        ]
+        return EnqueueOutcome(text(self._keys.run("enqueue", args)))
+
+    def position(self, call_id: str) -> tuple[str, int] | None:
+        """The caller's queue and 1-based place in it, or None if not waiting."""
+        member = member_of(CallerKind.CALL, call_id)
+        client = self._keys.client
+        with reachable():
+            queue = client.hget(self._keys.key("where"), member)
+            if queue is None:
+                return None
+            rank = client.zrank(self._keys.key("q", text(queue)), member)
+        return None if rank is None else (text(queue), cast(int, rank) + 1)
+
+    def left(self, call_id: str, now: float) -> LeftOutcome:
+        """The caller hung up: out of the queue, or the ringing operator freed, or call ended."""
+        member = member_of(CallerKind.CALL, call_id)
+        # Two tries: a ring-no-answer may move the caller back to the queue in between.
+        for _ in range(2):
+            if self.remove_waiting(member, now, Counter.ABANDONED):
+                return LeftOutcome.ABANDONED_WAITING
+            with reachable():
+                operator_id = self._keys.client.hget(self._keys.key("asg"), member)
+            if operator_id is None:
+                continue
+            outcome = self._leave_operator(text(operator_id), member, now)
+            if outcome is not None:
+                return outcome
+        return LeftOutcome.UNKNOWN
+
+    def _leave_operator(self, operator_id: str, member: str, now: float) -> LeftOutcome | None:
+        """End the talk, or free the ringing operator; None if the operator moved on."""
+        operators, effects = self._operators, self._effects
+        status = operators.status(operator_id, now)
+        if status.state is OperatorState.ON_CALL and status.caller == member:
+            hung_up = HungUp(self._keys.wrapup_s(status.queue))
+            ended = operators.change(
+                operator_id, hung_up, now, effects.count_handled, caller=member
+            )
+            return LeftOutcome.ENDED if isinstance(ended, OperatorStatus) else None
+        left = operators.change(
+            operator_id, CallerLeft(), now, effects.abandon_ringing, caller=member
+        )
+        return LeftOutcome.ABANDONED_RINGING if isinstance(left, OperatorStatus) else None
+
+    def remove_waiting(self, member: str, now: float, counter: str) -> str | None:
+        """Take a waiting member out of its queue; its queue if it was there, else None."""
+        keys, client = self._keys, self._keys.client
+        with reachable():
+            queue = client.hget(keys.key("where"), member)
+            if queue is None or not client.zrem(keys.key("q", text(queue)), member):
+                return None
+            name = text(queue)
+            pipe = client.pipeline()
+            pipe.zrem(keys.key("qt", name), member)
+            pipe.hdel(keys.key("where"), member)
+            keys.bump(pipe, name, now, {counter: 1})
+            pipe.execute()
+        return name
