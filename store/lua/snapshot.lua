@@ -1,4 +1,4 @@
--- Read-only snapshot of the routing live state, in one round trip (see store/live_routing.py).
+-- Read-only snapshot of the routing live state, in one round trip (see store/live_assignment.py).
 -- The reply is packed into a few tab/newline-separated strings: a reply of many small
 -- elements costs more to parse on the client than the script costs to run. Profiles are sent only when their
 -- revision differs from the client's cached one. With ARGV[5] = 'free' only free operators
