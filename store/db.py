@@ -5,10 +5,12 @@ SQLite gets foreign keys switched on, a busy timeout and WAL journalling (with
 cut can only lose the last commits, never corrupt the file) so that several processes of one
 install (web workers, the terminal phone, workers) can share the file. SQLite lets one writer
 in at a time, and a writer that finds the file locked sleeps in back-off steps (1, 2, 5, 10 ms
-and more) before it looks again; when the writers are threads of one process, as in the
-FastAGI server, those sleeps become the slowest call turns. So within a process the writers of
-one file queue on a lock instead and each goes in the moment the previous one commits
-(`_WriterQueue`); the busy timeout still arbitrates between processes. SQLite also makes the
+and more) before it looks again; those sleeps become the slowest call turns, whether the
+writers are threads of one process (the FastAGI server) or web workers. So the writers of one
+file take turns instead (`_WriterTurn`): the threads of a process on a lock, and the processes
+on an advisory lock on a file beside the database (`<database>-writers`), looked at every half
+millisecond, so each writer goes in almost the moment the previous one commits; SQLite's busy
+timeout remains the last word for writers that do not take turns. SQLite also makes the
 commit that takes the WAL past `wal_autocheckpoint` pages copy it into the database file, a
 stall of milliseconds for that writer and every one queued behind it; a long-running server
 starts a `WalCheckpointer` that does the copying from a thread of its own. The pool keeps
@@ -18,10 +20,12 @@ log writer, the background loops), so a busy moment opens no new ones.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -73,17 +77,65 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class _WriterQueue:
-    """One lock per database file, shared by every connection to it in this process."""
+class _WriterTurn:
+    """The turn to write one SQLite file: first among this process's threads (a lock), then
+    among processes (`flock` on `<database>-writers`, which the kernel releases if the process
+    dies). The lock file is opened per process, since a descriptor inherited through `fork`
+    would share its lock with the parent."""
 
-    _locks: dict[str, threading.Lock] = {}
+    POLL_S = 0.0005
+
+    def __init__(self, database: str) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writers"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        try:
+            fd = self._descriptor()
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(self.POLL_S)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._pid = os.getpid()
+        return self._fd
+
+
+class _WriterQueue:
+    """One writer turn per database file, shared by every connection to it in this process."""
+
+    _turns: dict[str, _WriterTurn] = {}
     _guard = threading.Lock()
 
     @classmethod
-    def lock_for(cls, database: str) -> threading.Lock:
+    def lock_for(cls, database: str) -> _WriterTurn:
         key = os.path.realpath(database)
         with cls._guard:
-            return cls._locks.setdefault(key, threading.Lock())
+            return cls._turns.setdefault(key, _WriterTurn(key))
 
 
 def writes(statement: str) -> bool:
@@ -145,7 +197,7 @@ class _QueuedWriterConnection(sqlite3.Connection):
         if self._holding or not writes(statement):
             return
         if not self._writer.acquire(timeout=self._timeout):
-            raise sqlite3.OperationalError("database is locked (by another thread)")
+            raise sqlite3.OperationalError("database is locked (another writer held it too long)")
         self._holding = True
 
     def after(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -109,3 +110,44 @@ def test_checkpoints_copy_the_wal_into_the_database(engine: Engine) -> None:
     assert any(t.name == "wal-checkpoint" for t in threading.enumerate())
     checkpoints.stop()
     assert not any(t.name == "wal-checkpoint" for t in threading.enumerate())
+
+
+def _bump_from_a_process(database: str, times: int, started: Any, go: Any) -> None:
+    """A process of its own (as a gunicorn worker is), writing with SQLite's busy timeout off,
+    so SQLite's back-off cannot rescue a collision: only the processes' turn-taking can."""
+    from sqlalchemy import event
+
+    built = make_engine(f"sqlite:///{database}")
+
+    def no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    event.listen(built, "connect", no_busy_wait)
+    started.set()
+    go.wait(JOIN_S)
+    for _ in range(times):
+        bump(built)
+    built.dispose()
+
+
+def test_processes_writing_at_once_take_turns(tmp_path: Path, engine: Engine) -> None:
+    import multiprocessing
+
+    database = str(tmp_path / "writers.sqlite")
+    context = multiprocessing.get_context("spawn")
+    go = context.Event()
+    ready = [context.Event() for _ in range(3)]
+    workers = [
+        context.Process(target=_bump_from_a_process, args=(database, 150, started, go))
+        for started in ready
+    ]
+    for worker in workers:
+        worker.start()
+    for started in ready:
+        assert started.wait(60)
+    go.set()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]  # nobody met "database is locked"
+    assert count(engine) == 450
+    assert Path(f"{database}-writers").exists()
