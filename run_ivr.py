@@ -224,10 +224,18 @@ def outbox_worker(services: Any) -> Any:
 
 def wsgi() -> Any:
     """The WSGI application for gunicorn: `gunicorn 'run_ivr:wsgi()'`."""
+    from store.db import WalCheckpointer
     from webhooks.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(build_services(load_settings(os.environ)))
+    services = build_services(load_settings(os.environ))
+    app = create_app(services)
+    # With SQLite, a commit that takes the WAL past its size limit would copy it into the
+    # database (and sync the disk) on a caller's turn; a thread of each worker does it instead.
+    checkpoints = WalCheckpointer(services.engine)
+    checkpoints.start()
+    app.extensions["helpline.wal_checkpointer"] = checkpoints
+    return app
 
 
 # --- commands --------------------------------------------------------------------------------

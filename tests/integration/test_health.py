@@ -33,3 +33,28 @@ def test_degraded_when_the_schema_is_behind(services: Any) -> None:
         conn.execute(text("DELETE FROM alembic_version"))
     body = create_app(services).test_client().get("/healthz").get_json()
     assert body["status"] == "degraded" and body["database"]["revision"] is None
+
+
+def test_the_gunicorn_app_checkpoints_the_wal_off_the_callers_path(
+    settings_env: dict[str, str], migrated_engine: Any, monkeypatch: Any
+) -> None:
+    """`run_ivr:wsgi()` runs a checkpoint thread (SQLite), so no caller's commit has to copy
+    the write-ahead log into the database."""
+    import threading
+
+    import run_ivr
+
+    for name, value in settings_env.items():
+        monkeypatch.setenv(name, value)
+    app = run_ivr.wsgi()
+    checkpoints = app.extensions["helpline.wal_checkpointer"]
+    try:
+        running = [thread.name for thread in threading.enumerate()]
+        sqlite = migrated_engine.dialect.name == "sqlite"
+        assert ("wal-checkpoint" in running) is sqlite
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        checkpoints.stop()
+        services = app.config["SERVICES"]
+        services.engine.dispose()
+        services.redis.close()
