@@ -243,7 +243,9 @@ class Run:
             "turns": self.turns,
             "turns_per_s": round(self.turns / self.seconds, 1) if self.seconds else None,
             # What a turn costs the server, whatever the load generator's own speed.
-            "worker_cpu_us_per_turn": round(1e6 * self.cpu_s / self.turns) if self.turns else None,
+            "worker_cpu_us_per_turn": (
+                round(1e6 * self.cpu_s / self.turns) if self.turns and self.cpu_s else None
+            ),
             "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
             "p99_ms": _p99(latencies),
             "p99_ms_by_turn": by_turn,  # 0: the call arrives; the last: the docket is registered
