@@ -42,11 +42,10 @@ from dialplans.generate import (
     render_context,
     render_extensions,
     render_manager,
-    write_files,
 )
 from dialplans.mirror import QueueMirror
 from dialplans.prompts_audio import find_tools, inventory, render_audio, write_index
-from dialplans.queues_file import queue_members, render_queue_file
+from dialplans.queues_file import queue_members, render_queue_file, write_atomically
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from routing.errors import RoutingError
 from routing.queues import QueueSet, choose_queue
@@ -141,7 +140,10 @@ def cmd_dialplan(args: argparse.Namespace, ctx: Any) -> int:
             permit=args.ami_permit,
         ),
     }
-    for path in write_files(args.out, files):
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = args.out / name
+        write_atomically(path, text)  # Asterisk may read the folder: it sees old or new files
         print(f"wrote {path}")
     print(f"check with: asterisklint dialplan-check {args.out / 'extensions.conf'}")
     return 0

@@ -7,8 +7,8 @@ turns the caller away. Defaults are set before the AGI runs, so a dead IVR serve
 caller through to an operator. The outbound context is where calls we place land once answered:
 a feedback call runs its flow, a call back is greeted and queued ahead of later callers.
 `render_queues` turns `config/queues.toml` into `queues.conf` (standby tiers become member
-penalties), `render_manager` the AMI user. Every renderer is a pure
-function of its inputs returning text; only `write_files` touches the disk. The text is built
+penalties), `render_manager` the AMI user. Every renderer is a pure function of its inputs
+returning text; `dialplans.queues_file` writes files (atomically). The text is built
 line by line here because Asterisk's config format has no Python builder; values come from
 validated definitions, never from callers.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from routing.operators import TIER_PENALTY, Operator
 from routing.queues import Language, QueueDefinition, QueueSet
@@ -301,13 +300,3 @@ def render_manager(*, username: str, secret: str | None, permit: str = "127.0.0.
         "",
     ]
     return "\n".join(lines)
-
-
-def write_files(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
