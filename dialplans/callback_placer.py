@@ -10,10 +10,9 @@ AMI link, one pass every `PASS_INTERVAL_S` seconds:
    consumer failed to answer.
 3. Due call backs (pending, `next_attempt_at` empty or past) are taken highest priority first,
    then by their place (`joined_at`, when the consumer first joined the queue). One is dialled
-   when its queue can take it now (`choose`): an operator serving the queue is ready in the
-   live state (mirrored from app_queue) and not held by another call back being dialled or
-   just answered, and nobody waiting in that queue joined before the call back did. Once one
-   call back of a queue must wait, the later ones of that queue wait too: they leave in order.
+   when its queue can take it now, as `routing.callback_placement` decides from the live
+   state (mirrored from app_queue): an operator serving the queue is ready and not held by
+   another call back, and nobody waiting in that queue joined before the call back did.
 4. Dialling: the row is marked dialling with one more try and committed, then AMI Originate
    runs the outbound `callback` extension (`CALLBACK_ID`, `CALLBACK_QUEUE`, `CALLBACK_PRIORITY`,
    `LANGUAGE`). An Originate Asterisk refuses is an unanswered try at once.
@@ -29,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -38,6 +37,7 @@ from dialplans.callback_records import DueCallback, SqlCallbacks
 from dialplans.events import OriginateResult
 from dialplans.generate import ROUTE_CALLBACK
 from routing.acd import OperatorView
+from routing.callback_placement import QueueBoard, choose
 from routing.operators import OperatorState, settle
 from routing.queues import QueueSet
 from store.live import LiveStateUnavailable
@@ -59,15 +59,6 @@ class LiveBoard(Protocol):
 
 class Originator(Protocol):
     def originate(self, *, number: str, flow: str, variables: Mapping[str, str]) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class QueueBoard:
-    """Per queue: the ready operators serving it, and the earliest join time of a waiting
-    caller (None when nobody waits)."""
-
-    ready: Mapping[str, frozenset[str]]
-    oldest_waiting: Mapping[str, float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,55 +89,6 @@ def read_board(live: LiveBoard, queues: QueueSet, now: float) -> QueueBoard:
         ready={q.name: frozenset(o.id for o in ready if o.serves(q)) for q in queues},
         oldest_waiting=oldest,
     )
-
-
-def choose(
-    due: Sequence[DueCallback], board: QueueBoard, holding: Iterable[str]
-) -> list[DueCallback]:
-    """The call backs to dial now, from `due` in its order (see the module docstring, step 3).
-
-    `holding` names the queue of each call back already holding an operator: each keeps one
-    ready operator of its queue for itself, as does each call back chosen here.
-
-    >>> from dialplans.callback_records import DueCallback
-    >>> due = [DueCallback(n, "900000000" + str(n), "CZ-hi", 0, 100.0 + n, 0, "hi")
-    ...        for n in (1, 2, 3)]
-    >>> board = QueueBoard({"CZ-hi": frozenset({"a", "b"})}, {"CZ-hi": None})
-    >>> [cb.id for cb in choose(due, board, holding=["CZ-hi"])]
-    [1]
-    >>> between = QueueBoard({"CZ-hi": frozenset({"a", "b"})}, {"CZ-hi": 101.5})
-    >>> [cb.id for cb in choose(due, between, holding=[])]  # a caller from 101.5 is before 2
-    [1]
-    """
-    held: set[str] = set()
-    for queue in holding:
-        operator = _free(board.ready.get(queue, frozenset()), held, board.ready)
-        if operator is not None:
-            held.add(operator)
-    chosen: list[DueCallback] = []
-    blocked: set[str] = set()
-    for callback in due:
-        if callback.queue in blocked:
-            continue
-        oldest = board.oldest_waiting.get(callback.queue)
-        operator = _free(board.ready.get(callback.queue, frozenset()), held, board.ready)
-        if operator is None or (oldest is not None and oldest < callback.joined):
-            blocked.add(callback.queue)
-            continue
-        held.add(operator)
-        chosen.append(callback)
-    return chosen
-
-
-def _free(
-    serving: Collection[str], held: Collection[str], ready: Mapping[str, frozenset[str]]
-) -> str | None:
-    """A serving operator nobody holds: the one serving fewest queues, leaving the others free
-    for the queues only they can take."""
-    free = [operator for operator in serving if operator not in held]
-    if not free:
-        return None
-    return min(free, key=lambda op: (sum(op in ops for ops in ready.values()), op))
 
 
 class CallbackPlacer:
