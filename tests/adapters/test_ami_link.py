@@ -4,9 +4,9 @@ recorded Asterisk 22 traffic through the same link."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -34,120 +34,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-22"  # r
 EOL = "\r\n"
 
 
-def block(**headers: str) -> str:
-    return "".join(f"{k}: {v}{EOL}" for k, v in headers.items()) + EOL
-
-
-class SmallAsterisk:
-    """An AMI server speaking just enough: banner, Login, QueueStatus, QueueAdd, Ping, and
-    whatever the test pushes. A wrong secret gets Asterisk's error and a closed socket."""
-
-    def __init__(self, *, secret: str = "s3cret") -> None:
-        self.secret = secret
-        self.logins: list[str] = []
-        self.received: list[dict[str, str]] = []
-        self.variables: list[list[str]] = []  # every `Variable` header of each action
-        self.members: list[dict[str, str]] = []
-        self.waiting: list[dict[str, str]] = []
-        self.after_login: bytes = b""
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        await self.drop()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def drop(self) -> None:
-        for writer in self._writers:
-            writer.close()
-        self._writers.clear()
-        await asyncio.sleep(0)
-
-    async def push(self, text: str | bytes) -> None:
-        data = text.encode() if isinstance(text, str) else text
-        for writer in self._writers:
-            writer.write(data)
-            await writer.drain()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        writer.write(f"Asterisk Call Manager/11.0.0{EOL}".encode())
-        try:
-            while True:
-                raw = await reader.readuntil(b"\r\n\r\n")
-                lines = raw.decode().strip().split(EOL)
-                pairs = [line.split(": ", 1) for line in lines if ": " in line]
-                action = dict(pairs)
-                self.received.append(action)
-                self.variables.append([value for key, value in pairs if key == "Variable"])
-                if not await self._answer(action, writer):
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def _answer(self, action: dict[str, str], writer: asyncio.StreamWriter) -> bool:
-        name, action_id = action.get("Action", ""), action.get("ActionID", "")
-        if name == "Login":
-            if action.get("Secret") != self.secret:
-                writer.write(
-                    block(
-                        Response="Error", ActionID=action_id, Message="Authentication failed"
-                    ).encode()
-                )
-                await writer.drain()
-                return False
-            self.logins.append(action.get("Username", ""))
-            writer.write(
-                (
-                    block(Response="Success", ActionID=action_id, Message="Authentication accepted")
-                    + block(Event="FullyBooted", Privilege="system,all", Status="Fully Booted")
-                ).encode()
-                + self.after_login
-            )
-        elif name == "QueueStatus":
-            writer.write(self._status(action_id).encode())
-        elif name == "QueueAdd":
-            writer.write(
-                block(
-                    Response="Success", ActionID=action_id, Message="Added interface to queue"
-                ).encode()
-            )
-        else:
-            writer.write(block(Response="Success", ActionID=action_id).encode())
-        await writer.drain()
-        return True
-
-    def _status(self, action_id: str) -> str:
-        out = block(
-            Response="Success",
-            ActionID=action_id,
-            EventList="start",
-            Message="Queue status will follow",
-        )
-        for member in self.members:
-            out += block(Event="QueueMember", **member, ActionID=action_id)
-        for entry in self.waiting:
-            out += block(Event="QueueEntry", **entry, ActionID=action_id)
-        count = len(self.members) + len(self.waiting)
-        return out + block(
-            Event="QueueStatusComplete",
-            ActionID=action_id,
-            EventList="Complete",
-            ListItems=str(count),
-        )
-
-
 class Recorder:
     def __init__(self) -> None:
         self.facts: list[Fact] = []
@@ -155,15 +41,13 @@ class Recorder:
 
 
 @pytest_asyncio.fixture
-async def asterisk() -> AsyncIterator[SmallAsterisk]:
-    server = SmallAsterisk()
-    await server.start()
-    yield server
-    await server.stop()
+async def asterisk(ami_server: Any) -> Any:
+    """A small AMI server (see tests/conftest.py) the link logs in to."""
+    return await ami_server()
 
 
 def link_to(
-    server: SmallAsterisk, recorder: Recorder, *, secret: str = "s3cret", base_delay: float = 0.05
+    server: Any, recorder: Recorder, *, secret: str = "s3cret", base_delay: float = 0.05
 ) -> AmiLink:
     return AmiLink(
         host="127.0.0.1",
@@ -208,7 +92,7 @@ ENTRY = {
 }
 
 
-async def test_login_then_resync_reads_queue_status(asterisk: SmallAsterisk) -> None:
+async def test_login_then_resync_reads_queue_status(asterisk: Any) -> None:
     asterisk.members, asterisk.waiting = [MEMBER], [ENTRY]
     recorder = Recorder()
     link = link_to(asterisk, recorder)
@@ -241,7 +125,7 @@ async def test_login_then_resync_reads_queue_status(asterisk: SmallAsterisk) -> 
         await link.close()
 
 
-async def test_queue_add_completes_on_its_single_response(asterisk: SmallAsterisk) -> None:
+async def test_queue_add_completes_on_its_single_response(asterisk: Any) -> None:
     link = link_to(asterisk, Recorder())
     await link.start()
     try:
@@ -255,7 +139,7 @@ async def test_queue_add_completes_on_its_single_response(asterisk: SmallAsteris
         await link.close()
 
 
-async def test_dropped_connection_reconnects_and_resyncs(asterisk: SmallAsterisk) -> None:
+async def test_dropped_connection_reconnects_and_resyncs(asterisk: Any) -> None:
     recorder = Recorder()
     link = link_to(asterisk, recorder)
     await link.start()
@@ -272,7 +156,7 @@ async def test_dropped_connection_reconnects_and_resyncs(asterisk: SmallAsterisk
 
 
 async def test_with_production_delays_a_drop_is_resynchronised_within_five_seconds(
-    asterisk: SmallAsterisk,
+    asterisk: Any,
 ) -> None:
     recorder = Recorder()
     link = link_to(asterisk, recorder, base_delay=1.0)  # the service's default backoff
@@ -289,7 +173,7 @@ async def test_with_production_delays_a_drop_is_resynchronised_within_five_secon
 
 
 async def test_refused_login_is_retried_and_actions_report_not_connected(
-    asterisk: SmallAsterisk, caplog: pytest.LogCaptureFixture
+    asterisk: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     link = link_to(asterisk, Recorder(), secret="wrong")
     await link.start()
@@ -304,9 +188,9 @@ async def test_refused_login_is_retried_and_actions_report_not_connected(
         await link.close()
 
 
-async def test_unreachable_asterisk_is_retried_until_it_is_back() -> None:
-    server = SmallAsterisk()
-    port = await server.start()
+async def test_unreachable_asterisk_is_retried_until_it_is_back(ami_server: Any) -> None:
+    server = await ami_server()
+    port = server.port
     await server.stop()  # nothing listens on the port now
     link = AmiLink(
         host="127.0.0.1", port=port, username="u", secret="s3cret", base_delay=0.05, max_delay=0.4
@@ -323,7 +207,7 @@ async def test_unreachable_asterisk_is_retried_until_it_is_back() -> None:
         await server.stop()
 
 
-async def test_garbage_and_unknown_events_do_not_stop_the_link(asterisk: SmallAsterisk) -> None:
+async def test_garbage_and_unknown_events_do_not_stop_the_link(asterisk: Any) -> None:
     recorder = Recorder()
     link = link_to(asterisk, recorder)
     await link.start()
@@ -331,9 +215,9 @@ async def test_garbage_and_unknown_events_do_not_stop_the_link(asterisk: SmallAs
         await until(lambda: recorder.snapshots)
         await asterisk.push(
             "this is not AMI\r\n\r\n"
-            + block(Event="NoSuchEvent", A="b")
-            + block(Event="AgentCalled", Queue="CZ-hi")
-            + block(
+            + asterisk.block(Event="NoSuchEvent", A="b")
+            + asterisk.block(Event="AgentCalled", Queue="CZ-hi")
+            + asterisk.block(
                 Event="QueueCallerJoin",
                 Uniqueid="1.1",
                 Queue="CZ-hi",
@@ -365,7 +249,7 @@ def recorded(name: str) -> bytes:
     return "".join(kept).encode()
 
 
-async def replay(asterisk: SmallAsterisk, name: str) -> list[Fact]:
+async def replay(asterisk: Any, name: str) -> list[Fact]:
     asterisk.after_login = recorded(name)
     recorder = Recorder()
     link = link_to(asterisk, recorder)
@@ -379,7 +263,7 @@ async def replay(asterisk: SmallAsterisk, name: str) -> list[Fact]:
     return recorder.facts
 
 
-async def test_replayed_ring_no_answer_and_abandon(asterisk: SmallAsterisk) -> None:
+async def test_replayed_ring_no_answer_and_abandon(asterisk: Any) -> None:
     facts = await replay(asterisk, "ami-noanswer-abandon-badlogin.txt")
     call = [f for f in facts if getattr(f, "call_id", None) == "1795870890.7"]
     assert [type(f) for f in call] == [
@@ -400,7 +284,7 @@ async def test_replayed_ring_no_answer_and_abandon(asterisk: SmallAsterisk) -> N
     assert originated["o1"].call_id == "1795870890.6"
 
 
-async def test_replayed_sip_call_keeps_per_call_order(asterisk: SmallAsterisk) -> None:
+async def test_replayed_sip_call_keeps_per_call_order(asterisk: Any) -> None:
     facts = await replay(asterisk, "ami-sip-call-dtmf-queue.txt")
     names = [type(f).__name__ for f in facts if getattr(f, "call_id", None)]
     assert names == [
@@ -423,7 +307,7 @@ class NoOperators:
 
 
 async def test_dialler_originates_over_the_link_and_hears_the_failure(
-    asterisk: SmallAsterisk,
+    asterisk: Any,
 ) -> None:
     ended: list[tuple[int, str]] = []
     loop = asyncio.get_running_loop()
@@ -475,19 +359,7 @@ async def test_dialler_originates_over_the_link_and_hears_the_failure(
             "HELPLINE_NUMBER=9000000002",
             "LANGUAGE=hi",
         ]
-        await asterisk.push(
-            block(
-                Event="OriginateResponse",
-                Privilege="call,all",
-                ActionID=sent["ActionID"],
-                Response="Failure",
-                Channel="PJSIP/9000000002@trunk",
-                Context="helpline-1912-out",
-                Exten="feedback",
-                Reason="3",
-                Uniqueid="<unknown>",
-            )
-        )
+        await asterisk.originate_response(sent, reason=3)  # no answer
         await until(lambda: ended)
         await link.drain()
         assert ended == [(41, "no-answer")]

@@ -33,88 +33,7 @@ from dialplans.records import SqlCallbackRequests, SqlOperators
 from routing.callback_placement import QueueBoard, choose
 from store import schema as t
 
-EOL = "\r\n"
 NUMBER = "9000000002"
-
-
-def block(**headers: str) -> str:
-    return "".join(f"{k}: {v}{EOL}" for k, v in headers.items()) + EOL
-
-
-class SmallAmi:
-    """An AMI server speaking just enough: banner, Login, an empty QueueStatus, Originate
-    (accepted, or refused with `refuse`), and the events the test pushes."""
-
-    def __init__(self) -> None:
-        self.originates: list[dict[str, Any]] = []
-        self.refuse = False
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        for writer in self._writers:
-            writer.close()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def push(self, text: str) -> None:
-        for writer in self._writers:
-            writer.write(text.encode())
-            await writer.drain()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        writer.write(f"Asterisk Call Manager/11.0.0{EOL}".encode())
-        try:
-            while True:
-                raw = await reader.readuntil(b"\r\n\r\n")
-                pairs = [line.split(": ", 1) for line in raw.decode().split(EOL) if ": " in line]
-                writer.write(self._answer(pairs).encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    def _answer(self, pairs: list[list[str]]) -> str:
-        action = dict(pairs)
-        name, action_id = action.get("Action", ""), action.get("ActionID", "")
-        if name == "Login":
-            return block(
-                Response="Success", ActionID=action_id, Message="Authentication accepted"
-            ) + block(Event="FullyBooted", Privilege="system,all", Status="Fully Booted")
-        if name == "QueueStatus":
-            return block(Response="Success", ActionID=action_id, EventList="start") + block(
-                Event="QueueStatusComplete", ActionID=action_id, EventList="Complete"
-            )
-        if name == "Originate":
-            carried = dict(value.split("=", 1) for key, value in pairs if key == "Variable")
-            self.originates.append({**action, "variables": carried})
-            if self.refuse:
-                return block(Response="Error", ActionID=action_id, Message="Originate failed")
-        return block(Response="Success", ActionID=action_id)
-
-    async def originate_response(self, sent: dict[str, Any], reason: int) -> None:
-        """Asterisk's report on a placed call: reason 4 answered, 3 no answer, 5 busy."""
-        await self.push(
-            block(
-                Event="OriginateResponse",
-                ActionID=sent["ActionID"],
-                Response="Success" if reason == 4 else "Failure",
-                Channel=sent["Channel"],
-                Context="helpline-1912-out",
-                Exten="callback",
-                Reason=str(reason),
-                Uniqueid="1800000300.1" if reason == 4 else "<unknown>",
-            )
-        )
 
 
 def book(
@@ -160,7 +79,7 @@ def make_ready(services: Any, operator_id: str, now: datetime) -> None:
 class Rig:
     services: Any
     clock: Any
-    ami: SmallAmi
+    ami: Any  # the small AMI server of tests/conftest.py
     link: AmiLink
     placer: CallbackPlacer
     booked: list[int] = field(default_factory=list)
@@ -203,10 +122,9 @@ async def until(condition: Any, timeout: float = 5.0) -> None:
 
 
 @pytest_asyncio.fixture
-async def rig(services: Any, clock: Any) -> AsyncIterator[Rig]:
+async def rig(services: Any, clock: Any, ami_server: Any) -> AsyncIterator[Rig]:
     services.extras["routing"].sync_operators()
-    ami = SmallAmi()
-    await ami.start()
+    ami = await ami_server()
     loop = asyncio.get_running_loop()
     holder: list[AmiLink] = []
     dialler = AmiDialler(
@@ -370,7 +288,7 @@ async def test_unanswered_callback_is_retried_after_the_pause_then_fails_with_on
 async def test_refused_originate_is_an_unanswered_try(rig: Rig) -> None:
     callback_id = rig.book("1800000007.1")
     rig.ready("cz-op01")
-    rig.ami.refuse = True
+    rig.ami.refuse.add("Originate")
     report = await rig.place()
     assert (report.dialled, report.refused) == (0, 1)
     row = rig.row(callback_id)
@@ -498,11 +416,14 @@ def background_services(env: dict[str, str], clock: Any) -> Any:
 
 @pytest.mark.asyncio
 async def test_the_service_places_callbacks_through_its_ami_link(
-    seeded_engine: Any, settings_env: dict[str, str], clock: Any, caplog: pytest.LogCaptureFixture
+    seeded_engine: Any,
+    settings_env: dict[str, str],
+    clock: Any,
+    caplog: pytest.LogCaptureFixture,
+    ami_server: Any,
 ) -> None:
     caplog.set_level(logging.INFO)
-    ami = SmallAmi()
-    await ami.start()
+    ami = await ami_server()
     ami_env = {"AMI_HOST": "127.0.0.1", "AMI_PORT": str(ami.port)}
     ami_env |= {"AMI_USERNAME": "helpline1912", "AMI_SECRET": "s3cret"}
     services = background_services({**settings_env, **ami_env}, clock)

@@ -26,7 +26,6 @@ from services import console_queues
 from store import schema as t
 from webhooks.app import create_app
 
-EOL = "\r\n"
 FRAGMENT = "queues_helpline1912.conf"
 # asterisklint's generic config reader: exit 1 when it reports anything about the file.
 LINT = """
@@ -41,61 +40,6 @@ sys.exit(1 if MessageDefManager.raised or not names else 0)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def block(**headers: str) -> str:
-    return "".join(f"{k}: {v}{EOL}" for k, v in headers.items()) + EOL
-
-
-class SmallAmi:
-    """An AMI server answering Login, an empty QueueStatus and any other action with Success;
-    it keeps every action it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, str]] = []
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        for writer in self._writers:
-            writer.close()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        writer.write(f"Asterisk Call Manager/11.0.0{EOL}".encode())
-        try:
-            while True:
-                raw = await reader.readuntil(b"\r\n\r\n")
-                lines = raw.decode().split(EOL)
-                action = dict(line.split(": ", 1) for line in lines if ": " in line)
-                self.received.append(action)
-                writer.write(self._answer(action).encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    @staticmethod
-    def _answer(action: dict[str, str]) -> str:
-        name, action_id = action.get("Action", ""), action.get("ActionID", "")
-        if name == "Login":
-            return block(
-                Response="Success", ActionID=action_id, Message="Authentication accepted"
-            ) + block(Event="FullyBooted", Privilege="system,all", Status="Fully Booted")
-        if name == "QueueStatus":
-            return block(Response="Success", ActionID=action_id, EventList="start") + block(
-                Event="QueueStatusComplete", ActionID=action_id, EventList="Complete"
-            )
-        return block(Response="Success", ActionID=action_id, Message="Queue reloaded")
 
 
 def free_port() -> int:
@@ -198,10 +142,9 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 @pytest.mark.asyncio
 async def test_an_edit_replaces_the_fragment_and_asterisk_reloads_the_queue(
-    make_services: Callable[..., Any], tmp_path: Path
+    make_services: Callable[..., Any], tmp_path: Path, ami_server: Any
 ) -> None:
-    ami = SmallAmi()
-    await ami.start()
+    ami = await ami_server()
     folder = tmp_path / "etc-asterisk"
     folder.mkdir()
     target = folder / FRAGMENT

@@ -2,16 +2,16 @@
 
 End to end on the Twilio front-end: the real routing live state (embedded Redis), the routing
 service's assignment rounds, the SQL database, Twilio requests signed with the real
-`RequestValidator`, and the real `twilio.rest.Client` on a recording HTTP client (Twilio's
-cloud is out of reach), which answers like Twilio or, when told to, refuses to place a call.
+`RequestValidator`, and the real `twilio.rest.Client` on the recording HTTP client of
+`twilio_http` (Twilio's cloud is out of reach), which answers like Twilio or, when told to,
+refuses to place a call.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -40,58 +38,8 @@ OPERATOR = "wz-op01"  # serves WZ-en in the demo data
 RETRY_S = 600.0
 
 
-@dataclass
-class Sent:
-    method: str
-    url: str
-    data: dict[str, Any]
-
-
-@dataclass
-class RecordingTwilio(HttpClient):
-    """Records each REST request and answers like Twilio; `refuse_calls` makes placing a call
-    fail as Twilio does for a number it will not dial."""
-
-    sent: list[Sent] = field(default_factory=list)
-    refuse_calls: bool = False
-    calls_placed: int = 0
-
-    def __post_init__(self) -> None:
-        super().__init__(logging.getLogger("twilio-recording"), is_async=False)
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        self.sent.append(Sent(method, uri, dict(data or {})))
-        status, body = self._answer(uri, dict(data or {}))
-        return TwilioResponse(status, json.dumps(body))
-
-    def _answer(self, uri: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        path = urlsplit(uri).path
-        if path.endswith("/Calls.json"):
-            if self.refuse_calls:
-                return 400, {"code": 21215, "message": "not permitted", "status": 400}
-            self.calls_placed += 1
-            return 201, {"sid": call_sid(self.calls_placed), "status": "queued", "to": data["To"]}
-        if path.endswith("/Queues.json"):
-            queues = [{"sid": QUEUE_SID, "friendly_name": "WZ-en"}]
-            return 200, {"queues": queues, "first_page_uri": path, "next_page_uri": None,
-                         "page": 0, "page_size": 50, "uri": path}  # fmt: skip
-        if "/Members/" in path:
-            member = path.rsplit("/", 1)[1].removesuffix(".json")
-            return 200, {"call_sid": member, "queue_sid": QUEUE_SID, "position": 1}
-        raise AssertionError(f"unexpected Twilio request {uri}")
-
-
 def call_sid(n: int) -> str:
+    """The sid Twilio (`twilio_http`) gives the n-th call placed."""
     return f"CA{n:032d}"
 
 
@@ -111,7 +59,7 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
 class Desk:
     services: Any
     client: FlaskClient
-    twilio: RecordingTwilio
+    twilio: Any  # the recording HTTP client of tests/integration/conftest.py
 
     @property
     def live(self) -> Any:
@@ -130,11 +78,11 @@ class Desk:
     def operator(self) -> Any:
         return self.live.operator_status(OPERATOR, self.now())
 
-    def calls(self) -> list[Sent]:
+    def calls(self) -> list[Any]:
         """The callback calls we asked Twilio to place, in order."""
         return [s for s in self.twilio.sent if s.method == "POST" and s.url.endswith("/Calls.json")]
 
-    def status(self, call: Sent, sid: str, status: str) -> None:
+    def status(self, call: Any, sid: str, status: str) -> None:
         """Twilio's final status callback of a callback leg."""
         post(self.client, call.data["StatusCallback"], form(sid, CallStatus=status))
 
@@ -150,12 +98,12 @@ class Desk:
 
 
 @pytest.fixture
-def desk(services: Any) -> Desk:
+def desk(services: Any, twilio_http: Any) -> Desk:
     """The Twilio front-end on the real live state; three tries ten minutes apart."""
     services.settings = replace(
         services.settings, callbacks=RetryPolicy(attempts=3, retry_after_s=RETRY_S)
     )
-    twilio = RecordingTwilio()
+    twilio = twilio_http(queues={"WZ-en": QUEUE_SID})
     services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=twilio)
     services.extras["routing"].sync_operators()
     return Desk(services, create_app(services).test_client(), twilio)

@@ -9,18 +9,14 @@ back to the field team and escalated.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -47,40 +43,15 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     }
 
 
-@dataclass
-class RecordingTransport(HttpClient):
-    """Keeps what the real Twilio client would send; answers like Twilio's Calls resource."""
-
-    sent: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(logging.getLogger("twilio-recording"), is_async=False)
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        self.sent.append((method, uri, dict(data or {})))
-        body = {"sid": "CA" + "9" * 32, "status": "queued", "to": (data or {}).get("To")}
-        return TwilioResponse(201, json.dumps(body))
-
-
 @pytest.fixture
-def transport(services: Any) -> RecordingTransport:
-    recording = RecordingTransport()
+def transport(services: Any, twilio_http: Any) -> Any:
+    recording = twilio_http()
     services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=recording)
     return recording
 
 
 @pytest.fixture
-def client(services: Any, transport: RecordingTransport) -> FlaskClient:
+def client(services: Any, transport: Any) -> FlaskClient:
     return create_app(services).test_client()
 
 
@@ -148,7 +119,7 @@ def spoken(root: ET.Element) -> str:
 
 
 def test_the_whole_loop_from_ivr_to_reopened_and_escalated(
-    services: Any, client: FlaskClient, transport: RecordingTransport, clock: Any
+    services: Any, client: FlaskClient, transport: Any, clock: Any
 ) -> None:
     docket = register(services)
     assert isinstance(parse_docket(docket), ValidDocket)

@@ -1,8 +1,9 @@
 """The REST side: dequeueing callers to operators, and the SMS outbox worker.
 
-The real `twilio.rest.Client` runs with a recording transport (a `twilio.http.HttpClient`
-subclass) that keeps what would be sent and answers with Twilio-shaped JSON, since Twilio's
-cloud is out of reach. The routing live state is an in-memory fake of the `LiveQueue` port.
+The real `twilio.rest.Client` runs with the recording transport of `twilio_http` (a
+`twilio.http.HttpClient` subclass) that keeps what would be sent and answers with Twilio-shaped
+JSON, since Twilio's cloud is out of reach. The routing live state is an in-memory fake of the
+`LiveQueue` port.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -37,63 +35,7 @@ BASE = "https://helpline.example.in"
 QUEUE_SID = "QU" + "2" * 32
 CALLER_ID = "+15005550007"
 CALLBACK_SID = "CA" + "4" * 32
-
-
-@dataclass
-class Sent:
-    method: str
-    url: str
-    data: dict[str, Any]
-
-
-@dataclass
-class RecordingTransport(HttpClient):
-    """Records each request; `answer` gives (status, JSON body) for it."""
-
-    answer: Callable[[Sent], tuple[int, dict[str, Any]]]
-    sent: list[Sent] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(logging.getLogger("twilio-recording"), is_async=False)
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        request = Sent(method, uri, dict(data or {}))
-        self.sent.append(request)
-        status, body = self.answer(request)
-        return TwilioResponse(status, json.dumps(body))
-
-
-def twilio_answers(request: Sent) -> tuple[int, dict[str, Any]]:
-    path = urlsplit(request.url).path
-    if path.endswith("/Queues.json"):
-        return 200, {
-            "queues": [{"sid": QUEUE_SID, "friendly_name": "WZ-en"}],
-            "first_page_uri": path,
-            "next_page_uri": None,
-            "page": 0,
-            "page_size": 50,
-            "uri": path,
-        }
-    if path.endswith("/Calls.json"):
-        return 201, {"sid": CALLBACK_SID, "status": "queued", "to": request.data.get("To")}
-    if "/Members/" in path:
-        return 200, {
-            "call_sid": path.rsplit("/", 1)[1].removesuffix(".json"),
-            "queue_sid": QUEUE_SID,
-            "position": 1,
-            "wait_time": 12,
-        }
-    raise AssertionError(f"unexpected Twilio request {request}")
+QUEUES = {"WZ-en": QUEUE_SID}
 
 
 class FakeLive:
@@ -192,8 +134,8 @@ def to_queue(client: FlaskClient, sid: str) -> ET.Element:
 
 
 @pytest.fixture
-def wired(services: Any) -> tuple[FlaskClient, FakeLive, RecordingTransport]:
-    transport = RecordingTransport(twilio_answers)
+def wired(services: Any, twilio_http: Any) -> tuple[FlaskClient, FakeLive, Any]:
+    transport = twilio_http(call_sid=CALLBACK_SID, queues=QUEUES)
     services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=transport)
     live = FakeLive({"WZ-en": "wz-op01"})
     services.extras["live_queue"] = live
@@ -350,9 +292,9 @@ def outbox_rows(services: Any) -> list[Any]:
         return list(conn.execute(select(t.outbox).order_by(t.outbox.c.id)))
 
 
-def test_outbox_sends_through_the_messages_api(services: Any) -> None:
+def test_outbox_sends_through_the_messages_api(services: Any, twilio_http: Any) -> None:
     queued_sms(services, 2)
-    transport = RecordingTransport(lambda r: (201, {"sid": "SM" + "3" * 32, "status": "queued"}))
+    transport = twilio_http(lambda r: (201, {"sid": "SM" + "3" * 32, "status": "queued"}))
     worker = OutboxWorker(
         services.engine,
         TwilioSms(Client(ACCOUNT, TOKEN, http_client=transport), from_number="+15005550006"),
@@ -365,11 +307,11 @@ def test_outbox_sends_through_the_messages_api(services: Any) -> None:
     assert worker.run_once(services.clock()).sent == 0  # nothing sent twice
 
 
-def test_outbox_retries_with_backoff_then_gives_up(services: Any, clock: Any) -> None:
+def test_outbox_retries_with_backoff_then_gives_up(
+    services: Any, clock: Any, twilio_http: Any
+) -> None:
     queued_sms(services, 1)
-    down = RecordingTransport(
-        lambda r: (503, {"code": 20503, "message": "unavailable", "status": 503})
-    )
+    down = twilio_http(lambda r: (503, {"code": 20503, "message": "unavailable", "status": 503}))
     worker = OutboxWorker(
         services.engine,
         TwilioSms(Client(ACCOUNT, TOKEN, http_client=down), from_number="+15005550006"),
@@ -386,11 +328,9 @@ def test_outbox_retries_with_backoff_then_gives_up(services: Any, clock: Any) ->
     assert "503" in row.error
 
 
-def test_outbox_does_not_retry_a_bad_number(services: Any) -> None:
+def test_outbox_does_not_retry_a_bad_number(services: Any, twilio_http: Any) -> None:
     queued_sms(services, 1)
-    bad = RecordingTransport(
-        lambda r: (400, {"code": 21211, "message": "Invalid 'To'", "status": 400})
-    )
+    bad = twilio_http(lambda r: (400, {"code": 21211, "message": "Invalid 'To'", "status": 400}))
     worker = OutboxWorker(
         services.engine,
         TwilioSms(Client(ACCOUNT, TOKEN, http_client=bad), from_number="+15005550006"),
@@ -399,7 +339,7 @@ def test_outbox_does_not_retry_a_bad_number(services: Any) -> None:
     assert outbox_rows(services)[0].status == "failed" and len(bad.sent) == 1
 
 
-def test_redis_live_state_fits_the_port(services: Any, clock: Any) -> None:
+def test_redis_live_state_fits_the_port(services: Any, clock: Any, twilio_http: Any) -> None:
     """The real routing live state drives the same hand-over (ring, answer, wrap-up)."""
     from routing.operators import LoggedIn, Operator, OperatorState
     from routing.queues import Company, Language
@@ -417,7 +357,7 @@ def test_redis_live_state_fits_the_port(services: Any, clock: Any) -> None:
     )
     live.register_operator(op, now)
     live.apply("wz-op01", LoggedIn(), now)
-    transport = RecordingTransport(twilio_answers)
+    transport = twilio_http(call_sid=CALLBACK_SID, queues=QUEUES)
     services.extras.update(
         live_queue=live, twilio_rest=Client(ACCOUNT, TOKEN, http_client=transport)
     )
@@ -447,14 +387,14 @@ def test_redis_live_state_fits_the_port(services: Any, clock: Any) -> None:
 class CallbackDesk:
     client: FlaskClient
     live: Any
-    transport: RecordingTransport
+    transport: Any  # the recording HTTP client of tests/integration/conftest.py
     consumer: str
 
 
 @pytest.fixture
-def callback_desk(services: Any) -> CallbackDesk:
+def callback_desk(services: Any, twilio_http: Any) -> CallbackDesk:
     """The real live state and routing service, a pending callback in WZ-en, nobody ready."""
-    transport = RecordingTransport(twilio_answers)
+    transport = twilio_http(call_sid=CALLBACK_SID, queues=QUEUES)
     services.extras["twilio_rest"] = Client(ACCOUNT, TOKEN, http_client=transport)
     client = create_app(services).test_client()
     live = services.extras["live_queue"]
@@ -475,7 +415,7 @@ def ready_operator(services: Any) -> None:
     assert services.extras["routing"].act("wz-op01", OperatorAction.READY).ok
 
 
-def placed_calls(transport: RecordingTransport) -> list[Sent]:
+def placed_calls(transport: Any) -> list[Any]:
     return [s for s in transport.sent if s.method == "POST" and s.url.endswith("/Calls.json")]
 
 
