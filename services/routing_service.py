@@ -161,10 +161,10 @@ class RoutingService:
 
     def update_queue(self, definition: QueueDefinition) -> None:
         """Use an edited queue definition from now on (console edits: wrap-up, strategy…)."""
-        current = self.live._queues  # the live state reads its queue set on every operation
+        current = self.live.queues  # the live state reads its queue set on every operation
         if definition.name not in current:
             raise RoutingError(f"unknown queue {definition.name!r}")
-        self.live._queues = QueueSet(
+        self.live.queues = QueueSet(
             tuple(definition if queue.name == definition.name else queue for queue in current)
         )
 

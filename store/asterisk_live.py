@@ -35,7 +35,7 @@ class AsteriskLiveQueues:
         self._live = live
 
     def caller_waiting(self, call_id: str, queue: str, priority: int, now: float) -> object:
-        if queue not in self._live._queues:
+        if queue not in self._live.queues:
             log.info("call %s waits in queue %s, which routing does not define", call_id, queue)
             return None
         return self._live.enqueue(call_id, queue, priority, now)
@@ -50,7 +50,7 @@ class AsteriskLiveQueues:
     def operator_offered(self, operator_id: str, call_id: str, queue: str, now: float) -> object:
         member = member_of(CallerKind.CALL, call_id)
         score = None
-        if queue in self._live._queues:
+        if queue in self._live.queues:
             score = self._live._client.zscore(self._live._key("q", queue), member)
         # The answer's wait is measured from the caller's place (as the own ACD's claim keeps it).
         kept = repr(score if score is not None else waiting_score(0, now))
@@ -94,7 +94,7 @@ class AsteriskLiveQueues:
             self.operator_presence(entry.operator_id, entry.presence, entry.reason, now)
         listed = {member_of(CallerKind.CALL, c.call_id) for c in callers}
         client = self._live._client
-        for queue in self._live._queues.names:
+        for queue in self._live.queues.names:
             for raw in client.zrange(self._live._key("q", queue), 0, -1):
                 member = raw.decode() if isinstance(raw, bytes) else str(raw)
                 if member.startswith("call:") and member not in listed:

@@ -3,7 +3,7 @@ prefix, the queue set, the routing scripts and the interval counters.
 
 Every key of one live state starts with its ``prefix`` (``h1912:`` unless told), so several
 installs or a benchmark can share a server. The queue set is read on every operation, never
-copied: an administrator's edit (``RedisLiveState._queues`` replaced) applies at once. The
+copied: an administrator's edit (``RedisLiveState.queues`` replaced) applies at once. The
 scripts (``lua/snapshot.lua``, ``claim.lua``, ``enqueue.lua``) are loaded once and run by
 EVALSHA with the prefix as their first argument. Counters go to one hash per queue and
 15-minute interval, kept :data:`METRICS_TTL_S`. A Redis that cannot be reached raises

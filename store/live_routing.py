@@ -87,18 +87,19 @@ class RedisLiveState:
         self._assignment = LiveAssignment(self._keys, self._callbacks, rng or random.Random())
         self._views = LiveViews(self._keys, self._assignment)
 
-    # --- for the Asterisk mirror (store.asterisk_live) and the routing service, which drive
-    # --- the keys, the queue set and raw transitions themselves
-
     @property
-    def _queues(self) -> QueueSet:
+    def queues(self) -> QueueSet:
+        """The queue definitions in force."""
         return self._keys.queues
 
-    @_queues.setter
-    def _queues(self, queue_set: QueueSet) -> None:
+    @queues.setter
+    def queues(self, queue_set: QueueSet) -> None:
         # Every part reads the queue set from the shared keys on each operation, so an edited
         # queue (console: wrap-up, strategy…) applies from the next operation on.
         self._keys.queues = queue_set
+
+    # --- for the Asterisk mirror (store.asterisk_live), which drives the keys and raw
+    # --- transitions itself
 
     def _key(self, *parts: str) -> str:
         return self._keys.key(*parts)

@@ -62,7 +62,7 @@ def test_admin_changes_wrapup_and_the_live_state_uses_it(
     page.click("#save")
     page.wait_for_selector("text=the ACD uses it now")
     live = services.extras["routing"].live
-    assert live._queues["CZ-hi"].wrapup_s == 45
+    assert live.queues["CZ-hi"].wrapup_s == 45
     assert services.queues["CZ-hi"].wrapup_s == 45
 
 

@@ -230,7 +230,7 @@ def test_an_unwritable_path_is_reported_and_the_edit_stays_saved(
     page = save_queue(admin_client(services), services, "CZ-hi", wrapup_s="30")
     assert f"could not write its queues file {target}: No such file or directory" in page
     assert services.queues["CZ-hi"].wrapup_s == 30
-    assert services.extras["routing"].live._queues["CZ-hi"].wrapup_s == 30
+    assert services.extras["routing"].live.queues["CZ-hi"].wrapup_s == 30
     assert stored(services, "CZ-hi").definition["wrapup_s"] == 30
 
 

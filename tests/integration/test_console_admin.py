@@ -90,7 +90,7 @@ def test_another_process_picks_up_the_stored_edit(
     try:
         other_app = create_app(other)
         assert other.queues["WZ-en"].wrapup_s == 33
-        assert other.extras["routing"].live._queues["WZ-en"].strategy.value == "rrmemory"
+        assert other.extras["routing"].live.queues["WZ-en"].strategy.value == "rrmemory"
         admin.post("/console/admin/queues/WZ-en", data=queue_form(admin, wrapup_s="7", version="1"))
         assert other.queues["WZ-en"].wrapup_s == 33
         other_app.config["QUEUE_EDITS_CHECK_S"] = 0.0  # (1 s by default)
