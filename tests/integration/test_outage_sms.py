@@ -8,17 +8,11 @@ test_twilio_rest), since Twilio's cloud is out of reach.
 from __future__ import annotations
 
 import dataclasses
-import json
-import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import func, insert, select
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from config.settings import OutageSms, Settings
@@ -30,24 +24,6 @@ from store.outbox import SmsPriority, queue_sms
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "test-auth-token-0123456789abcdef"
-
-
-@dataclass
-class RecordingTransport(HttpClient):
-    """Keeps every request's form; answers as the Messages API does."""
-
-    sent: list[dict[str, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(logging.getLogger("twilio-recording"), is_async=False)
-
-    def request(self, method: str, uri: str, params: Any = None, data: Any = None,
-                headers: Any = None, auth: Any = None, timeout: Any = None,
-                allow_redirects: bool = False) -> TwilioResponse:  # fmt: skip
-        form = data if isinstance(data, dict) else parse_qs(str(data or ""))
-        self.sent.append({k: str(v) for k, v in dict(form).items()})
-        sid = f"SM{len(self.sent):032d}"
-        return TwilioResponse(201, json.dumps({"sid": sid, "status": "queued"}))
 
 
 @pytest.fixture
@@ -68,18 +44,19 @@ def faults(services: Any, outage_sms: OutageSms) -> FaultService:
 
 
 @pytest.fixture
-def transport() -> RecordingTransport:
-    return RecordingTransport()
+def transport(twilio_http: Any) -> Any:
+    """The real Twilio client's requests, recorded (answered as the Messages API does)."""
+    return twilio_http()
 
 
-def worker(services: Any, transport: RecordingTransport, per_second: float = 5) -> OutboxWorker:
+def worker(services: Any, transport: Any, per_second: float = 5) -> OutboxWorker:
     sms = TwilioSms(Client(ACCOUNT, TOKEN, http_client=transport), from_number="+15005550006")
     return OutboxWorker(services.engine, sms, bulk_per_second=per_second, bulk_chunk=20)
 
 
-def drain(services: Any, clock: Any) -> None:
+def drain(services: Any, clock: Any, transport: Any) -> None:
     """Send everything queued (a fast pace, rounds until no bulk is left)."""
-    sender = worker(services, RecordingTransport(), per_second=1000)
+    sender = worker(services, transport, per_second=1000)
     while sender.run_once(clock()).bulk_waiting:
         clock.advance(seconds=1)
 
@@ -216,7 +193,7 @@ def test_a_fault_opened_above_a_smaller_one_tells_only_the_others(
 
 
 def test_restore_cancels_unsent_notices_and_tells_only_those_told(
-    faults: FaultService, services: Any, clock: Any, transport: RecordingTransport
+    faults: FaultService, services: Any, clock: Any, transport: Any
 ) -> None:
     feeder = supply(services, "1000000002")["feeder"]
     opened = submit(faults, report(feeder, "f-1"))
@@ -243,17 +220,17 @@ def test_restore_cancels_unsent_notices_and_tells_only_those_told(
     for _ in range(5):
         clock.advance(seconds=10)
         worker(services, transport).run_once(clock())
-    assert sorted(form["Body"] for form in transport.sent) == sorted(m.body for m in back)
+    assert sorted(sent.data["Body"] for sent in transport.sent) == sorted(m.body for m in back)
 
 
 @pytest.mark.parametrize("sent_before_restore", [True, False])
 def test_when_the_enclosing_fault_ends_those_still_cut_off_hear_of_the_other(
-    faults: FaultService, services: Any, clock: Any, sent_before_restore: bool
+    faults: FaultService, services: Any, clock: Any, twilio_http: Any, sent_before_restore: bool
 ) -> None:
     where = supply(services, "1000000002")
     submit(faults, report(where["substation"], "s-1", level="substation"))
     if sent_before_restore:
-        drain(services, clock)
+        drain(services, clock, twilio_http())
     submit(faults, report(where["feeder"], "f-1", etr=local_iso(services, hours=4)))
     on_feeder = mobiles_on(services, t.feeders.c.code, where["feeder"])
     on_substation = mobiles_on(services, t.substations.c.code, where["substation"])
@@ -266,13 +243,13 @@ def test_when_the_enclosing_fault_ends_those_still_cut_off_hear_of_the_other(
     handed = [m for m in sms(services, "outage") if where["feeder"] in m.body]
     assert sorted(m.to_number for m in handed) == sorted(on_feeder)
     assert all(m.status == "queued" for m in handed)
-    drain(services, clock)
+    drain(services, clock, twilio_http())
     submit(faults, {"message_id": "f-r", "action": "restore", "asset_code": where["feeder"]})
     assert {m.to_number for m in sms(services, "restored")} >= set(on_feeder)
 
 
 def test_a_moved_etr_is_told_to_those_told_and_written_into_unsent_notices(
-    faults: FaultService, services: Any, clock: Any, transport: RecordingTransport
+    faults: FaultService, services: Any, clock: Any, transport: Any, twilio_http: Any
 ) -> None:
     feeder = supply(services, "1000000002")["feeder"]
     submit(faults, report(feeder, "f-1", etr=local_iso(services, hours=2)))  # 13:30 local
@@ -294,7 +271,7 @@ def test_a_moved_etr_is_told_to_those_told_and_written_into_unsent_notices(
 
 
 def test_etr_updates_and_levels_follow_the_settings(
-    services: Any, outage_sms: OutageSms, clock: Any
+    services: Any, outage_sms: OutageSms, clock: Any, twilio_http: Any
 ) -> None:
     config = dataclasses.replace(outage_sms, etr_updates=False,
                                  levels=frozenset({FaultLevel.FEEDER}))  # fmt: skip
@@ -302,7 +279,7 @@ def test_etr_updates_and_levels_follow_the_settings(
     where = supply(services, "1000000002")
     assert submit(faults, report(where["transformer"], "t-1", level="transformer")).sms_queued == 0
     submit(faults, report(where["feeder"], "f-1", etr=local_iso(services, hours=2)))
-    drain(services, clock)
+    drain(services, clock, twilio_http())
     later = {"message_id": "e-1", "action": "update_etr", "asset_code": where["feeder"],
              "etr": local_iso(services, hours=5)}  # fmt: skip
     assert submit(faults, later).notices.queued == 0 and sms(services, "etr_updated") == []
@@ -312,7 +289,7 @@ def test_etr_updates_and_levels_follow_the_settings(
 
 
 def test_urgent_messages_overtake_a_bulk_of_notices(
-    faults: FaultService, services: Any, clock: Any, transport: RecordingTransport
+    faults: FaultService, services: Any, clock: Any, transport: Any
 ) -> None:
     feeder = supply(services, "1000000002")["feeder"]
     bulk = submit(faults, report(feeder, "f-1")).notices.queued
@@ -328,13 +305,13 @@ def test_urgent_messages_overtake_a_bulk_of_notices(
     docket("9111111111")  # queued after the whole bulk
     sender = worker(services, transport, per_second=5)
     first = sender.run_once(clock())
-    assert transport.sent[0]["To"] == "+919111111111"
+    assert transport.sent[0].data["To"] == "+919111111111"
     assert (first.sent, first.bulk_sent, first.bulk_waiting) == (11, 10, True)
     assert sender.run_once(clock()).sent == 0  # the pace is spent for now
     clock.advance(seconds=1)
     docket("9222222222")
     second = sender.run_once(clock())
-    assert transport.sent[11]["To"] == "+919222222222" and second.bulk_sent == 5
+    assert transport.sent[11].data["To"] == "+919222222222" and second.bulk_sent == 5
     while sender.run_once(clock()).bulk_waiting:
         clock.advance(seconds=1)
     with services.engine.connect() as conn:
