@@ -3,7 +3,8 @@
 A call back asked for after app_queue turned the caller away runs pending → dialling → done;
 an unanswered try goes back to pending with `next_attempt_at` (not dialled before it), and
 after the last try to failed, with the `callback_failed` SMS queued in the same transaction
-(once: its outbox key is the callback's id). `cancelled` is set elsewhere (a restoration).
+(once: its outbox key is the callback's id); a restoration cancels pending ones
+(`cancel_pending`).
 Every change is one transaction conditioned on the row's current status, so two processes
 never dial the same row and a repeated AMI report changes nothing twice. `last_attempt_at`
 is when the latest try was dialled: a row dialling for too long is a lost outcome.
@@ -246,6 +247,28 @@ def _read(conn: Connection, *where: Any, lock: bool = False) -> Any:
     if lock:
         query = query.with_for_update(of=t.callbacks)
     return conn.execute(query).first()
+
+
+def cancel_pending(
+    conn: Connection, consumer_ids: Any, now: datetime, *, default_language: str = "hi"
+) -> list[tuple[str, str]]:
+    """Cancel the pending call backs of these consumers (`consumer_ids`: a subquery of
+    consumer ids) in the caller's transaction; the (number, language) of each, to tell them.
+    One being dialled is left to finish."""
+    c = t.callbacks.c
+    rows = conn.execute(
+        _with_language(select(c.id, c.number)).where(
+            c.status == "pending", c.consumer_id.in_(consumer_ids)
+        )
+    ).all()
+    if rows:
+        conn.execute(
+            update(t.callbacks)
+            .where(c.id.in_([row.id for row in rows]), c.status == "pending")
+            .values(status="cancelled", closed_at=now, reason="supply restored")
+        )
+    language = (str(r.call_language or r.remembered_language or default_language) for r in rows)
+    return [(str(row.number), lang) for row, lang in zip(rows, language, strict=True)]
 
 
 def _with_language(query: Any) -> Any:

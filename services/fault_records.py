@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, insert, select, update
 
+from dialplans.callback_records import cancel_pending
 from outages.faults import Fault, FaultLevel
 from store import schema as t
 from store.network import fault_from_row
@@ -92,34 +93,11 @@ def consumer_ivrs_under(conn: Connection, asset: Asset) -> list[str]:
     return [str(ivrs) for ivrs in conn.execute(query).scalars()]
 
 
-@dataclass(frozen=True, slots=True)
-class WaitingCallback:
-    """A callback booked through Asterisk (a `callbacks` row) not yet dialled."""
-
-    number: str
-    language: str
-
-
-def cancel_sql_callbacks(conn: Connection, asset: Asset, now: datetime) -> list[WaitingCallback]:
-    """Cancel the pending (not yet dialling) callbacks of consumers supplied through the
-    asset, in the restoration's transaction; returns who to tell. A callback being dialled is
-    left to finish, as in the live state."""
+def cancel_sql_callbacks(conn: Connection, asset: Asset, now: datetime) -> list[tuple[str, str]]:
+    """Cancel the pending callbacks booked through Asterisk by consumers supplied through the
+    asset, in the restoration's transaction; (number, language) of each, to tell them."""
     consumers = _consumer_count(asset.level, asset.asset_id).with_only_columns(t.consumers.c.id)
-    c = t.callbacks.c
-    rows = conn.execute(
-        select(c.id, c.number, t.caller_preferences.c.language)
-        .select_from(
-            t.callbacks.outerjoin(t.caller_preferences, t.caller_preferences.c.number == c.number)
-        )
-        .where(c.status == "pending", c.consumer_id.in_(consumers.scalar_subquery()))
-    ).all()
-    if rows:
-        conn.execute(
-            update(t.callbacks)
-            .where(c.id.in_([row.id for row in rows]), c.status == "pending")
-            .values(status="cancelled", closed_at=_utc(now), reason="supply restored")
-        )
-    return [WaitingCallback(str(row.number), str(row.language or "hi")) for row in rows]
+    return cancel_pending(conn, consumers.scalar_subquery(), now)
 
 
 def latest_fault(conn: Connection, asset: Asset) -> Fault | None:

@@ -251,10 +251,10 @@ class FaultService:
         """Callbacks made pointless by the restoration are cancelled, each with an SMS: those
         booked through Asterisk (rows in `callbacks`) and those in the live queues (Twilio)."""
         booked = rec.cancel_sql_callbacks(conn, asset, now)
-        for callback in booked:
-            key = f"callback_cancelled:{fault_id}:{callback.number}"
-            queue_sms(conn, self._templates, kind="callback_cancelled", to=callback.number,
-                      language=callback.language, values={"asset": asset.code},
+        for number, language in booked:
+            key = f"callback_cancelled:{fault_id}:{number}"
+            queue_sms(conn, self._templates, kind="callback_cancelled", to=number,
+                      language=language, values={"asset": asset.code},
                       now=now, key=key)  # fmt: skip
         return len(booked) + self._cancel_live_callbacks(conn, fault_id, asset, now)
 
