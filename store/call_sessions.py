@@ -17,12 +17,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 
 import redis
 
 from ivr.session import Session
-from store.live import LiveStateUnavailable
+from store.live import LiveStateUnavailable, load_scripts
 
 REPLY_TTL_S = 900  # Twilio retries within seconds; a few minutes is plenty
 _BUSY_SLEEP_S = 0.005
@@ -55,9 +54,8 @@ class RedisCallSessions:
         self._redis = client
         self._ttl = ttl_s
         self._prefix = prefix
-        lua = resources.files("store") / "lua"
-        self._begin = client.register_script((lua / "call_turn_begin.lua").read_text("utf-8"))
-        self._finish = client.register_script((lua / "call_turn_finish.lua").read_text("utf-8"))
+        scripts = load_scripts(client, ("call_turn_begin", "call_turn_finish"))
+        self._begin, self._finish = scripts["call_turn_begin"], scripts["call_turn_finish"]
 
     def _key(self, call_id: str) -> str:
         return f"{self._prefix}call:{call_id}"

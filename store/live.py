@@ -9,10 +9,13 @@ workers see the same live state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 
 from routing.errors import RoutingError
 
@@ -44,3 +47,13 @@ def ping(client: redis.Redis) -> None:
         client.ping()
     except redis.RedisError as exc:
         raise LiveStateUnavailable(f"cannot reach Redis: {exc}") from exc
+
+
+def load_scripts(client: redis.Redis, names: Iterable[str]) -> dict[str, Script]:
+    """The Lua scripts `store/lua/<name>.lua` registered with the client (run by EVALSHA,
+    loaded again by redis-py if the server lost them)."""
+    folder = resources.files("store") / "lua"
+    return {
+        name: client.register_script((folder / f"{name}.lua").read_text(encoding="utf-8"))
+        for name in names
+    }

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import redis
@@ -29,6 +28,7 @@ from routing.acd import CallerKind
 from routing.callbacks import Callback, CallbackOutcome
 from routing.metrics import Counter, interval_start
 from routing.queues import decode_score
+from store.live import load_scripts
 
 SCRIPTS = ("request_callback", "callback_park", "callback_release", "callback_cancel")
 RELEASE_BATCH = 500  # parked callbacks put back per script run (keeps one run short)
@@ -71,11 +71,7 @@ class LiveCallbacks:
         self._client = client
         self._prefix = prefix
         self._metrics_ttl_s = metrics_ttl_s
-        lua = resources.files("store") / "lua"
-        self._scripts = {
-            name: client.register_script((lua / f"{name}.lua").read_text(encoding="utf-8"))
-            for name in SCRIPTS
-        }
+        self._scripts = load_scripts(client, SCRIPTS)
 
     def _run(
         self, script: str, args: Sequence[str | float | int], client: Pipeline | None = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any
 
 import redis
@@ -22,7 +21,7 @@ from redis.client import Pipeline
 
 from routing.metrics import interval_start
 from routing.queues import QueueSet
-from store.live import LiveStateUnavailable
+from store.live import LiveStateUnavailable, load_scripts
 
 METRICS_TTL_S = 8 * 24 * 3600  # long enough for a weekly report to read raw intervals
 HANDLE_SAMPLES = 50  # recent handle times kept per queue for the wait estimate
@@ -45,11 +44,7 @@ class LiveKeys:
         self.client = client
         self.queues = queue_set
         self.prefix = prefix
-        lua = resources.files("store") / "lua"
-        self._scripts = {
-            name: client.register_script((lua / f"{name}.lua").read_text(encoding="utf-8"))
-            for name in SCRIPTS
-        }
+        self._scripts = load_scripts(client, SCRIPTS)
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
