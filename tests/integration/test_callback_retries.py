@@ -14,12 +14,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from routing.callbacks import CallbackOutcome, RetryPolicy
@@ -27,11 +25,9 @@ from routing.operators import OperatorState
 from services.routing_service import OperatorAction
 from store import schema as t
 from store.tokens import Role, SqlTokens
+from tests.integration.twilio_signing import ACCOUNT, BASE, TOKEN, call_fields, post_twiml
 from webhooks.app import create_app
 
-TOKEN = "test-auth-token-0123456789abcdef"
-ACCOUNT = "AC" + "1" * 32
-BASE = "https://helpline.example.in"
 QUEUE_SID = "QU" + "2" * 32
 CALLER_ID = "+15005550007"
 OPERATOR = "wz-op01"  # serves WZ-en in the demo data
@@ -84,7 +80,7 @@ class Desk:
 
     def status(self, call: Any, sid: str, status: str) -> None:
         """Twilio's final status callback of a callback leg."""
-        post(self.client, call.data["StatusCallback"], form(sid, CallStatus=status))
+        post_twiml(self.client, call.data["StatusCallback"], call_fields(sid, CallStatus=status))
 
     def book(self, consumer: str, *, call_id: str = "CA-booked") -> float:
         """A consumer waiting in WZ-en asks for a callback (press 1); their join time."""
@@ -113,19 +109,6 @@ def desk(services: Any, twilio_http: Any) -> Desk:
 def consumer(services: Any) -> str:
     with services.engine.connect() as conn:
         return str(conn.execute(select(t.consumers.c.ivrs).limit(1)).scalar_one())
-
-
-def post(client: FlaskClient, url: str, data: dict[str, str]) -> ET.Element:
-    parts = urlsplit(url if url.startswith("http") else BASE + url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
-    reply = client.post(path, data=data, headers={"X-Twilio-Signature": signature})
-    assert reply.status_code == 200, reply.data
-    return ET.fromstring(reply.data)
-
-
-def form(sid: str, **extra: str) -> dict[str, str]:
-    return {"CallSid": sid, "AccountSid": ACCOUNT, "From": "+919000000002", **extra}
 
 
 def rows(services: Any, table: Any, **where: str) -> list[Any]:
@@ -252,9 +235,11 @@ def test_restoration_cancels_a_parked_callback(desk: Desk, consumer: str) -> Non
 
 def to_queue(client: FlaskClient, sid: str) -> ET.Element:
     """Call in and press 2 (English), 1 (confirm), 0 (operator): the last page enqueues."""
-    root = post(client, "/twilio/voice", form(sid))
+    root = post_twiml(client, "/twilio/voice", call_fields(sid))
     for key in ("2", "1", "0"):
-        root = post(client, root.find("Gather").attrib["action"], form(sid, Digits=key))
+        root = post_twiml(
+            client, root.find("Gather").attrib["action"], call_fields(sid, Digits=key)
+        )
     return root
 
 
@@ -262,11 +247,11 @@ def wait_and_press_1(desk: Desk, sid: str) -> ET.Element:
     """Wait in the queue (joining the live queue), then press 1 for a callback."""
     enqueue = to_queue(desk.client, sid).find("Enqueue")
     assert enqueue is not None
-    visit = form(sid, QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0")
-    post(desk.client, enqueue.attrib["waitUrl"], visit)
+    visit = call_fields(sid, QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0")
+    post_twiml(desk.client, enqueue.attrib["waitUrl"], visit)
     assert desk.live.position(sid) is not None
     offer = "/twilio/queue/callback?queue=WZ-en&priority=0&lang=en"
-    return post(desk.client, offer, form(sid, Digits="1"))
+    return post_twiml(desk.client, offer, call_fields(sid, Digits="1"))
 
 
 def test_a_consumer_with_a_parked_callback_cannot_book_a_second(desk: Desk) -> None:

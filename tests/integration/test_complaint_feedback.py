@@ -4,16 +4,12 @@ list, answers by hand, and a call nobody answers (on the phone or in the flow)."
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from complaints.docket import ValidDocket, parse_docket
 from services.complaint_desk import ComplaintDesk, complaint_desk
@@ -21,10 +17,8 @@ from services.complaint_dialling import DueCall
 from services.complaint_lifecycle import FieldAction
 from services.terminal_phone import run_call
 from store import schema as t
+from tests.integration.twilio_signing import BASE, TOKEN, post_twiml
 from webhooks.app import create_app
-
-TOKEN = "test-auth-token-0123456789abcdef"
-BASE = "https://helpline.example.in"
 
 
 @pytest.fixture
@@ -191,33 +185,24 @@ def test_operator_who_cannot_reach_the_consumer_leaves_a_retry(services: Any, cl
     assert after.attempts == 1 and after.operator_id == "wz-op02"
 
 
-def signed(client: FlaskClient, url: str, data: dict[str, str]) -> ET.Element:
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
-    reply = client.post(path, data=data, headers={"X-Twilio-Signature": signature})
-    assert reply.status_code == 200
-    return ET.fromstring(reply.data)
-
-
 def test_nobody_keys_anything_the_question_is_asked_twice_then_no_answer(
     services: Any, clock: Any
 ) -> None:
     row = resolved_complaint(services)
     client = create_app(services).test_client()
     call = {"CallSid": "CA-quiet", "To": "+919000000002"}
-    first = signed(client, f"{BASE}/twilio/feedback?feedback={row.id}", call)
+    first = post_twiml(client, f"{BASE}/twilio/feedback?feedback={row.id}", call)
     silence = first.find("Redirect")
     assert silence is not None and first.find("Gather") is not None
-    second = signed(client, silence.text or "", call)
+    second = post_twiml(client, silence.text or "", call)
     assert "did not hear a key" in " ".join(s.text or "" for s in second.iter("Say"))
-    third = signed(client, second.find("Redirect").text or "", call)  # type: ignore[union-attr]
+    third = post_twiml(client, second.find("Redirect").text or "", call)  # type: ignore[union-attr]
     assert [el.tag for el in third][-1] == "Hangup"
     answered = reload(services, row.id)
     assert (answered.status, answered.outcome) == ("answered", "no_answer")
     assert status_of(services, row.complaint_id) == "resolved"
     # Twilio's status report after the call changes nothing
-    signed(
+    post_twiml(
         client,
         f"{BASE}/twilio/feedback/status?feedback={row.id}",
         {**call, "CallStatus": "completed"},
@@ -229,13 +214,13 @@ def test_keying_1_closes_the_complaint(services: Any) -> None:
     row = resolved_complaint(services)
     client = create_app(services).test_client()
     call = {"CallSid": "CA-yes", "To": "+919000000002"}
-    first = signed(client, f"{BASE}/twilio/feedback?feedback={row.id}", call)
+    first = post_twiml(client, f"{BASE}/twilio/feedback?feedback={row.id}", call)
     action = first.find("Gather").attrib["action"]  # type: ignore[union-attr]
-    last = signed(client, action, {**call, "Digits": "1"})
+    last = post_twiml(client, action, {**call, "Digits": "1"})
     assert "Your answer has been recorded" in " ".join(s.text or "" for s in last.iter("Say"))
     assert status_of(services, row.complaint_id) == "closed"
     # a retried request (same turn) re-renders nothing new and records nothing twice
-    signed(client, action, {**call, "Digits": "2"})
+    post_twiml(client, action, {**call, "Digits": "2"})
     assert status_of(services, row.complaint_id) == "closed"
 
 

@@ -17,18 +17,15 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from complaints.docket import ValidDocket, parse_docket
 from services.complaint_desk import complaint_desk
 from services.terminal_phone import run_call
 from store import schema as t
+from tests.integration.twilio_signing import ACCOUNT, BASE, TOKEN, post_signed
 from webhooks.app import create_app
 
-TOKEN = "test-auth-token-0123456789abcdef"
-ACCOUNT = "AC" + "1" * 32
-BASE = "https://helpline.example.in"
 FIELD_TEAM = "+919100000002"  # the field team of demo consumer 1000000002's centre
 
 
@@ -55,17 +52,9 @@ def client(services: Any, transport: Any) -> FlaskClient:
     return create_app(services).test_client()
 
 
-def signed_post(client: FlaskClient, url: str, data: dict[str, str]) -> Any:
-    """POST as Twilio does: `url` absolute (with its query), signed with the auth token."""
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
-    return client.post(path, data=data, headers={"X-Twilio-Signature": signature})
-
-
 def sms(client: FlaskClient, body: str, sender: str) -> list[str]:
     data = {"MessageSid": "SM" + "5" * 32, "From": sender, "To": "+911912", "Body": body}
-    reply = signed_post(client, BASE + "/twilio/sms", data)
+    reply = post_signed(client, BASE + "/twilio/sms", data)
     assert reply.status_code == 200
     return [el.text or "" for el in ET.fromstring(reply.data).iter("Message")]
 
@@ -107,7 +96,7 @@ def feedback_rows(services: Any, complaint_id: int) -> list[Any]:
 
 
 def voice(client: FlaskClient, url: str, sid: str, **extra: str) -> ET.Element:
-    reply = signed_post(
+    reply = post_signed(
         client, url, {"CallSid": sid, "To": "+919000000002", "From": "+911912000000", **extra}
     )
     assert reply.status_code == 200 and reply.mimetype == "text/xml"

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from services.terminal_phone import run_call
 from store import schema as t
+from tests.integration.twilio_signing import BASE, TOKEN, post_signed
 from webhooks.app import create_app
 
-TOKEN = "test-auth-token-0123456789abcdef"
-BASE = "https://helpline.example.in"
 FIELD = "+919100000002"  # the demo West distribution centre's field team
 _sids = count(1)
 
@@ -40,8 +38,7 @@ def feeder(services: Any) -> str:
 def sms(client: FlaskClient, body: str, sender: str = FIELD, sid: str | None = None) -> list[str]:
     sid = sid or f"SM{next(_sids):032d}"
     data = {"MessageSid": sid, "From": sender, "To": "+911912", "Body": body}
-    signature = RequestValidator(TOKEN).compute_signature(BASE + "/twilio/sms", data)
-    reply = client.post("/twilio/sms", data=data, headers={"X-Twilio-Signature": signature})
+    reply = post_signed(client, "/twilio/sms", data)
     assert reply.status_code == 200 and reply.mimetype == "text/xml"
     return [el.text or "" for el in ET.fromstring(reply.data).iter("Message")]
 

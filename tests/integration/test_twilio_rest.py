@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from routing.acd import CallerKind, ConnectCaller, WaitingCaller
@@ -27,11 +26,9 @@ from routing.callbacks import CallbackOutcome
 from routing.wait import WaitEstimate
 from services.outbox_worker import OutboxWorker, TwilioSms
 from store import schema as t
+from tests.integration.twilio_signing import ACCOUNT, BASE, TOKEN, call_fields, post_twiml
 from webhooks.app import create_app
 
-TOKEN = "test-auth-token-0123456789abcdef"
-ACCOUNT = "AC" + "1" * 32
-BASE = "https://helpline.example.in"
 QUEUE_SID = "QU" + "2" * 32
 CALLER_ID = "+15005550007"
 CALLBACK_SID = "CA" + "4" * 32
@@ -112,24 +109,13 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def post(client: FlaskClient, url: str, data: dict[str, str]) -> ET.Element:
-    parts = urlsplit(url if url.startswith("http") else BASE + url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
-    reply = client.post(path, data=data, headers={"X-Twilio-Signature": signature})
-    assert reply.status_code == 200, reply.data
-    return ET.fromstring(reply.data)
-
-
-def form(sid: str, **extra: str) -> dict[str, str]:
-    return {"CallSid": sid, "AccountSid": ACCOUNT, "From": "+919000000002", **extra}
-
-
 def to_queue(client: FlaskClient, sid: str) -> ET.Element:
     """Call in and press 2 (English), 1 (confirm), 0 (operator): the last page enqueues."""
-    root = post(client, "/twilio/voice", form(sid))
+    root = post_twiml(client, "/twilio/voice", call_fields(sid))
     for key in ("2", "1", "0"):
-        root = post(client, root.find("Gather").attrib["action"], form(sid, Digits=key))
+        root = post_twiml(
+            client, root.find("Gather").attrib["action"], call_fields(sid, Digits=key)
+        )
     return root
 
 
@@ -147,31 +133,39 @@ def test_enqueue_wait_dequeue_dial_and_complete(wired: Any, services: Any, clock
     enqueue = to_queue(client, "CA-q1").find("Enqueue")
     assert enqueue is not None and enqueue.text == "WZ-en"
     # the wait URL joins the live queue, gets the caller assigned and dequeues them by REST
-    post(
+    post_twiml(
         client,
         enqueue.attrib["waitUrl"],
-        form("CA-q1", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
+        call_fields("CA-q1", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
     )
     member = [s for s in transport.sent if "/Members/" in s.url]
     assert len(member) == 1 and member[0].url.endswith(f"/Queues/{QUEUE_SID}/Members/CA-q1.json")
     connect_url = member[0].data["Url"]
     assert connect_url.startswith(BASE + "/twilio/queue/connect") and "op=wz-op01" in connect_url
-    dial = post(client, connect_url, form("CA-q1")).find("Dial")
+    dial = post_twiml(client, connect_url, call_fields("CA-q1")).find("Dial")
     number = dial.find("Number")
     with services.engine.connect() as conn:
         phone = conn.execute(select(t.operators.c.phone).where(t.operators.c.id == "wz-op01"))
         assert number.text == phone.scalar_one()
     assert number.attrib["statusCallbackEvent"] == "answered completed"
     clock.advance(seconds=30)
-    post(client, number.attrib["statusCallback"], form("CA-op", CallStatus="in-progress"))
+    post_twiml(
+        client, number.attrib["statusCallback"], call_fields("CA-op", CallStatus="in-progress")
+    )
     clock.advance(seconds=95)
-    post(
+    post_twiml(
         client,
         number.attrib["statusCallback"],
-        form("CA-op", CallStatus="completed", CallDuration="95"),
+        call_fields("CA-op", CallStatus="completed", CallDuration="95"),
     )
-    hangup = post(client, dial.attrib["action"], form("CA-q1", DialCallStatus="completed"))
-    post(client, "/twilio/voice/status", form("CA-q1", CallStatus="completed", CallDuration="160"))
+    hangup = post_twiml(
+        client, dial.attrib["action"], call_fields("CA-q1", DialCallStatus="completed")
+    )
+    post_twiml(
+        client,
+        "/twilio/voice/status",
+        call_fields("CA-q1", CallStatus="completed", CallDuration="160"),
+    )
     assert [el.tag for el in hangup] == ["Hangup"]
     assert ("answered", "wz-op01") in live.events and ("call_ended", "wz-op01") in live.events
     with services.engine.connect() as conn:
@@ -192,13 +186,13 @@ def test_operator_phone_comes_from_the_operator_record(wired: Any, services: Any
             update(t.operators).where(t.operators.c.id == "wz-op01").values(phone="+918399999999")
         )
     url = "/twilio/queue/connect?queue=WZ-en&priority=0&lang=en&op=wz-op01"
-    assert post(client, url, form("CA-ph")).find("Dial/Number").text == "+918399999999"
+    assert post_twiml(client, url, call_fields("CA-ph")).find("Dial/Number").text == "+918399999999"
 
 
 def test_ring_no_answer_puts_the_caller_back_in_the_same_queue(wired: Any) -> None:
     client, live, _ = wired
     url = "/twilio/queue/dialed?queue=WZ-en&priority=0&lang=en&op=wz-op01"
-    root = post(client, url, form("CA-rna", DialCallStatus="no-answer"))
+    root = post_twiml(client, url, call_fields("CA-rna", DialCallStatus="no-answer"))
     enqueue = root.find("Enqueue")
     assert enqueue is not None and enqueue.text == "WZ-en"
     assert live.events == [("no_answer", "wz-op01")]
@@ -226,10 +220,10 @@ def test_wait_tells_position_wait_fault_news_and_offers_a_callback(
                 consumers_affected=900,
             )
         )
-    root = post(
+    root = post_twiml(
         client,
         "/twilio/queue/wait?queue=WZ-en&priority=0&lang=en",
-        form("CA-w", QueueSid=QUEUE_SID, QueuePosition="4", QueueTime="0"),
+        call_fields("CA-w", QueueSid=QUEUE_SID, QueuePosition="4", QueueTime="0"),
     )
     text = " ".join(el.text or "" for el in root.iter("Say"))
     assert "You are number 4 in the queue." in text
@@ -237,16 +231,20 @@ def test_wait_tells_position_wait_fault_news_and_offers_a_callback(
     gather = root.find("Gather")
     assert gather is not None and "press 1" in gather.find("Say").text
     assert root[-1].tag == "Pause"
-    reply = post(client, gather.attrib["action"], form("CA-w", Digits="1"))
+    reply = post_twiml(client, gather.attrib["action"], call_fields("CA-w", Digits="1"))
     assert [el.tag for el in reply] == ["Say", "Leave"]
     assert live.callbacks == [f"{consumer['ivrs']} +919000000002"]
-    done = post(
+    done = post_twiml(
         client,
         "/twilio/queue/result?queue=WZ-en&priority=0&lang=en",
-        form("CA-w", QueueResult="leave", QueueTime="40"),
+        call_fields("CA-w", QueueResult="leave", QueueTime="40"),
     )
     assert [el.tag for el in done] == ["Hangup"]
-    post(client, "/twilio/voice/status", form("CA-w", CallStatus="completed", CallDuration="80"))
+    post_twiml(
+        client,
+        "/twilio/voice/status",
+        call_fields("CA-w", CallStatus="completed", CallDuration="80"),
+    )
     with services.engine.connect() as conn:
         row = conn.execute(select(t.calls).where(t.calls.c.call_id == "CA-w")).one()
     assert (row.queue_result, row.outcome) == ("leave", "callback")
@@ -256,12 +254,16 @@ def test_caller_hanging_up_in_the_queue_is_recorded_as_abandoned(wired: Any, ser
     client, live, _ = wired
     live.free.clear()
     to_queue(client, "CA-ab")
-    post(
+    post_twiml(
         client,
         "/twilio/queue/result?queue=WZ-en&priority=0&lang=en",
-        form("CA-ab", QueueResult="hangup", QueueTime="25"),
+        call_fields("CA-ab", QueueResult="hangup", QueueTime="25"),
     )
-    post(client, "/twilio/voice/status", form("CA-ab", CallStatus="completed", CallDuration="70"))
+    post_twiml(
+        client,
+        "/twilio/voice/status",
+        call_fields("CA-ab", CallStatus="completed", CallDuration="70"),
+    )
     assert ("caller_left", "CA-ab") in live.events
     with services.engine.connect() as conn:
         row = conn.execute(select(t.calls).where(t.calls.c.call_id == "CA-ab")).one()
@@ -363,19 +365,19 @@ def test_redis_live_state_fits_the_port(services: Any, clock: Any, twilio_http: 
     )
     client = create_app(services).test_client()
     enqueue = to_queue(client, "CA-real").find("Enqueue")
-    post(
+    post_twiml(
         client,
         enqueue.attrib["waitUrl"],
-        form("CA-real", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
+        call_fields("CA-real", QueueSid=QUEUE_SID, QueuePosition="1", QueueTime="0"),
     )
     assert live.operator_status("wz-op01", now).state is OperatorState.RINGING
     [member] = [s for s in transport.sent if "/Members/CA-real" in s.url]
-    dial = post(client, member.data["Url"], form("CA-real")).find("Dial")
+    dial = post_twiml(client, member.data["Url"], call_fields("CA-real")).find("Dial")
     callback = dial.find("Number").attrib["statusCallback"]
-    post(client, callback, form("CA-op", CallStatus="in-progress"))
+    post_twiml(client, callback, call_fields("CA-op", CallStatus="in-progress"))
     assert live.operator_status("wz-op01", now).state is OperatorState.ON_CALL
     clock.advance(seconds=60)
-    post(client, callback, form("CA-op", CallStatus="completed", CallDuration="60"))
+    post_twiml(client, callback, call_fields("CA-op", CallStatus="completed", CallDuration="60"))
     later = clock().timestamp()
     assert live.operator_status("wz-op01", later).state is OperatorState.WRAP_UP
 
@@ -438,7 +440,7 @@ def test_callback_is_dialled_and_bridged_to_the_operator(
     assert call.data["StatusCallback"].startswith(BASE + "/twilio/queue/callback-status?")
     assert state_of(desk, services) is OperatorState.RINGING
     # the consumer picks up: a short prompt, then the operator's phone with status callbacks
-    root = post(desk.client, call.data["Url"], form(CALLBACK_SID, From=CALLER_ID))
+    root = post_twiml(desk.client, call.data["Url"], call_fields(CALLBACK_SID, From=CALLER_ID))
     assert "call back you asked for" in root.find("Say").text
     number = root.find("Dial/Number")
     with services.engine.connect() as conn:
@@ -446,15 +448,19 @@ def test_callback_is_dialled_and_bridged_to_the_operator(
         assert number.text == phone.scalar_one()
     assert urlsplit(number.attrib["statusCallback"]).path == "/twilio/queue/operator"
     assert urlsplit(root.find("Dial").attrib["action"]).path == "/twilio/queue/dialed"
-    post(desk.client, number.attrib["statusCallback"], form("CA-op", CallStatus="in-progress"))
+    post_twiml(
+        desk.client, number.attrib["statusCallback"], call_fields("CA-op", CallStatus="in-progress")
+    )
     assert state_of(desk, services) is OperatorState.ON_CALL
     clock.advance(seconds=60)
-    post(
+    post_twiml(
         desk.client,
         number.attrib["statusCallback"],
-        form("CA-op", CallStatus="completed", CallDuration="60"),
+        call_fields("CA-op", CallStatus="completed", CallDuration="60"),
     )
-    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="completed"))
+    post_twiml(
+        desk.client, call.data["StatusCallback"], call_fields(CALLBACK_SID, CallStatus="completed")
+    )
     assert state_of(desk, services) is OperatorState.WRAP_UP
     assert desk.live.pending_callback(desk.consumer) is None  # done: may ask again
 
@@ -473,7 +479,9 @@ def test_unanswered_callback_frees_the_operator_and_is_recorded(
     services.settings = replace(services.settings, callbacks=RetryPolicy(attempts=1))
     ready_operator(services)
     [call] = placed_calls(desk.transport)
-    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="no-answer"))
+    post_twiml(
+        desk.client, call.data["StatusCallback"], call_fields(CALLBACK_SID, CallStatus="no-answer")
+    )
     assert state_of(desk, services) is OperatorState.READY
     assert desk.live.pending_callback(desk.consumer) is None  # dropped, as the live state rules
     with services.engine.connect() as conn:
@@ -489,7 +497,9 @@ def test_unanswered_callback_frees_the_operator_and_is_recorded(
     )
     assert ivrs == desk.consumer
     # a late repeat of the status changes nothing
-    post(desk.client, call.data["StatusCallback"], form(CALLBACK_SID, CallStatus="no-answer"))
+    post_twiml(
+        desk.client, call.data["StatusCallback"], call_fields(CALLBACK_SID, CallStatus="no-answer")
+    )
     assert state_of(desk, services) is OperatorState.READY
 
 
@@ -501,8 +511,10 @@ def test_operator_not_answering_a_callback_keeps_it_for_another_try(
     desk = callback_desk
     ready_operator(services)
     [call] = placed_calls(desk.transport)
-    dial = post(desk.client, call.data["Url"], form(CALLBACK_SID)).find("Dial")
-    reply = post(desk.client, dial.attrib["action"], form(CALLBACK_SID, DialCallStatus="no-answer"))
+    dial = post_twiml(desk.client, call.data["Url"], call_fields(CALLBACK_SID)).find("Dial")
+    reply = post_twiml(
+        desk.client, dial.attrib["action"], call_fields(CALLBACK_SID, DialCallStatus="no-answer")
+    )
     assert [el.tag for el in reply] == ["Say", "Hangup"]
     assert state_of(desk, services) is OperatorState.PAUSED
     assert desk.live.pending_callback(desk.consumer) is not None
@@ -555,7 +567,9 @@ def test_storm_mode_lowers_the_callback_threshold_and_repeats_outage_news(
     url = "/twilio/queue/wait?queue=WZ-en&priority=0&lang=en"
 
     def visit(queue_time: str) -> ET.Element:
-        return post(client, url, form("CA-st", QueueSid=QUEUE_SID, QueueTime=queue_time))
+        return post_twiml(
+            client, url, call_fields("CA-st", QueueSid=QUEUE_SID, QueueTime=queue_time)
+        )
 
     def said(root: ET.Element) -> str:
         return " ".join(el.text or "" for el in root.iter("Say"))

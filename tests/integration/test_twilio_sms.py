@@ -9,15 +9,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
 
 from complaints.docket import make_docket
 from services.terminal_phone import run_call
+from tests.integration.twilio_signing import BASE, TOKEN, post_signed
 from webhooks import twilio_sms
 from webhooks.app import create_app
-
-TOKEN = "test-auth-token-0123456789abcdef"
-BASE = "https://helpline.example.in"
 
 
 @pytest.fixture
@@ -41,8 +38,7 @@ def docket(services: Any) -> str:
 
 def sms(client: FlaskClient, body: str, sender: str = "+919000000002") -> list[str]:
     data = {"MessageSid": "SM" + "4" * 32, "From": sender, "To": "+911912", "Body": body}
-    signature = RequestValidator(TOKEN).compute_signature(BASE + "/twilio/sms", data)
-    reply = client.post("/twilio/sms", data=data, headers={"X-Twilio-Signature": signature})
+    reply = post_signed(client, "/twilio/sms", data)
     assert reply.status_code == 200 and reply.mimetype == "text/xml"
     root = ET.fromstring(reply.data)
     assert root.tag == "Response"

@@ -7,21 +7,18 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import redis
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from services.calls import CallService
 from store import schema as t
 from store.call_sessions import RedisCallSessions
+from tests.integration.twilio_signing import BASE, TOKEN, post_signed, sign
 from webhooks.app import create_app
 
-TOKEN = "test-auth-token-0123456789abcdef"
-BASE = "https://helpline.example.in"
 CALLER = "+919000000002"
 
 
@@ -33,15 +30,6 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def client(services: Any) -> Iterator[FlaskClient]:
     yield create_app(services).test_client()
-
-
-def post(client: FlaskClient, url: str, data: dict[str, str], token: str = TOKEN) -> Any:
-    """POST as Twilio would: `url` is absolute (public), the signature covers it and the form."""
-    parts = urlsplit(url if url.startswith("http") else BASE + url)
-    public = f"{BASE}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-    signature = RequestValidator(token).compute_signature(public, data)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return client.post(path, data=data, headers={"X-Twilio-Signature": signature})
 
 
 def twiml(response: Any) -> ET.Element:
@@ -68,17 +56,17 @@ def spoken(root: ET.Element) -> str:
 
 def walk(client: FlaskClient, sid: str, keys: list[str]) -> list[ET.Element]:
     """Follow the TwiML only: key into each Gather's action, or take its Redirect on silence."""
-    pages = [twiml(post(client, "/twilio/voice", call_form(sid)))]
+    pages = [twiml(post_signed(client, "/twilio/voice", call_form(sid)))]
     for key in keys:
         root = pages[-1]
         gather = root.find("Gather")
         assert gather is not None, ET.tostring(root)
         if key:
-            page = post(client, gather.attrib["action"], call_form(sid, Digits=key))
+            page = post_signed(client, gather.attrib["action"], call_form(sid, Digits=key))
         else:
             redirect = root.find("Redirect")
             assert redirect is not None and redirect.text
-            page = post(client, redirect.text, call_form(sid))
+            page = post_signed(client, redirect.text, call_form(sid))
         pages.append(twiml(page))
     return pages
 
@@ -116,8 +104,8 @@ def test_every_gather_is_followed_by_a_redirect_with_the_same_turn(client: Flask
 def test_retried_gather_does_not_register_twice(client: FlaskClient, services: Any) -> None:
     pages = walk(client, "CA-retry", ["2", "1"])
     action = pages[-1].find("Gather").attrib["action"]
-    first = twiml(post(client, action, call_form("CA-retry", Digits="1")))
-    again = twiml(post(client, action, call_form("CA-retry", Digits="1")))
+    first = twiml(post_signed(client, action, call_form("CA-retry", Digits="1")))
+    again = twiml(post_signed(client, action, call_form("CA-retry", Digits="1")))
     assert complaints(services) == 1
     assert "complaint" in spoken(first).lower()
     # the retry hears exactly what the lost answer said: the same docket, then the hang-up
@@ -127,8 +115,8 @@ def test_retried_gather_does_not_register_twice(client: FlaskClient, services: A
 def test_retried_menu_choice_re_renders_instead_of_advancing(client: FlaskClient) -> None:
     pages = walk(client, "CA-dup", [])
     action = pages[0].find("Gather").attrib["action"]
-    first = twiml(post(client, action, call_form("CA-dup", Digits="2")))
-    again = twiml(post(client, action, call_form("CA-dup", Digits="2")))
+    first = twiml(post_signed(client, action, call_form("CA-dup", Digits="2")))
+    again = twiml(post_signed(client, action, call_form("CA-dup", Digits="2")))
     assert ET.tostring(first) == ET.tostring(again)
 
 
@@ -144,22 +132,17 @@ def test_unsigned_and_wrongly_signed_requests_are_refused(client: FlaskClient) -
     form = call_form("CA-forged", Digits="1", Body="STATUS x")
     for rule in twilio_rules(client):
         assert client.post(rule, data=form).status_code == 403, rule
-        forged = post(client, rule, form, token="not-the-token")
+        forged = post_signed(client, rule, form, token="not-the-token")
         assert forged.status_code == 403, rule
-        tampered = {
-            "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(
-                BASE + rule, {**form, "Digits": "2"}
-            )
-        }
+        tampered = {"X-Twilio-Signature": sign(rule, {**form, "Digits": "2"})[1]}
         assert client.post(rule, data=form, headers=tampered).status_code == 403, rule
 
 
 def test_signature_is_checked_against_the_public_url(client: FlaskClient) -> None:
     form = call_form("CA-url")
-    local = RequestValidator(TOKEN).compute_signature("http://localhost/twilio/voice", form)
-    refused = client.post("/twilio/voice", data=form, headers={"X-Twilio-Signature": local})
+    refused = post_signed(client, "/twilio/voice", form, base="http://localhost")
     assert refused.status_code == 403
-    assert post(client, "/twilio/voice", form).status_code == 200
+    assert post_signed(client, "/twilio/voice", form).status_code == 200
 
 
 def test_without_a_token_every_twilio_request_is_refused(services: Any) -> None:
@@ -167,7 +150,7 @@ def test_without_a_token_every_twilio_request_is_refused(services: Any) -> None:
 
     services.settings = replace(services.settings, twilio_auth_token=None)
     client = create_app(services).test_client()
-    assert post(client, "/twilio/voice", call_form("CA-x")).status_code == 403
+    assert post_signed(client, "/twilio/voice", call_form("CA-x")).status_code == 403
 
 
 def test_switching_validation_off_is_warned_about(
@@ -202,12 +185,12 @@ def test_unreachable_redis_gets_apology_and_general_queue(
     )
     client = create_app(services).test_client()
     with caplog.at_level(logging.ERROR):
-        root = twiml(post(client, "/twilio/voice", call_form("CA-noredis")))
+        root = twiml(post_signed(client, "/twilio/voice", call_form("CA-noredis")))
     text, queue = fallback_queue(root)
     assert "क्षमा करें" in text and queue == "CZ-hi"
     assert any("CA-noredis" in r.getMessage() for r in caplog.records)
     wait = twiml(
-        post(
+        post_signed(
             client,
             "/twilio/queue/wait?queue=CZ-hi&priority=0&lang=hi",
             call_form("CA-noredis", QueuePosition="1", QueueTime="0"),
@@ -228,14 +211,16 @@ def test_any_failure_becomes_apology_in_the_callers_language(
         services.records, "lookups", {**services.records.lookups, "active_fault": broken}
     )
     root = twiml(
-        post(client, pages[-1].find("Gather").attrib["action"], call_form("CA-boom", Digits="1"))
+        post_signed(
+            client, pages[-1].find("Gather").attrib["action"], call_form("CA-boom", Digits="1")
+        )
     )
     text, queue = fallback_queue(root)
     assert "We are sorry" in text and queue == "CZ-en"
 
 
 def test_malformed_request_is_still_answered_with_twiml(client: FlaskClient) -> None:
-    root = twiml(post(client, "/twilio/voice/gather?turn=1", {"Digits": "1"}))
+    root = twiml(post_signed(client, "/twilio/voice/gather?turn=1", {"Digits": "1"}))
     assert fallback_queue(root)[1] == "CZ-hi"
 
 
@@ -243,7 +228,7 @@ def test_status_callback_completes_the_call_record(client: FlaskClient, services
     walk(client, "CA-done", ["2", "1", "1"])
     walk(client, "CA-gone", ["2"])
     for sid in ("CA-done", "CA-gone"):
-        post(
+        post_signed(
             client,
             "/twilio/voice/status",
             call_form(sid, CallStatus="completed", CallDuration="42"),
