@@ -6,15 +6,20 @@ is made done and a `calls` row is opened for this leg, committed before anything
 the consumer hears `callback_connecting` ("this is the 1912 call back you asked for; connecting
 you to an operator") in their language, and the variables the dialplan's `Queue()` reads are
 set: the callback's queue and `queue_priority(priority)`, one step above its own priority, so
-they are served before every caller of that priority (all of whom called after them). An
-unknown id, a hang-up or any failure leaves the dialplan's defaults (the queue and the
-callback's own priority the Originate carried): the consumer still reaches an operator.
+they are served before every caller of that priority (all of whom called after them). With
+the routing live state at hand (`places`), the consumer's original place, which the Originate
+carries as `CALLBACK_JOINED`, is kept for this leg, so when app_queue queues it the wallboard
+counts the wait from the first join, not from now. An unknown id, a hang-up or any failure
+leaves the dialplan's defaults (the queue and the callback's own priority the Originate
+carried): the consumer still reaches an operator; a live state that cannot be reached only
+costs the leg its place on the wallboard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -28,6 +33,7 @@ from dialplans.errors import AgiHangup
 from dialplans.prompts_audio import AudioNames
 from ivr.commands import Say
 from ivr.prompts import LANGUAGES, Catalogue, render
+from store.live import LiveStateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,13 @@ class CallbackLegs(Protocol):
     def answered(
         self, callback_id: int, now: datetime, *, call_id: str | None = None
     ) -> AnsweredCallback | None: ...
+
+
+class KeptPlaces(Protocol):
+    """Where a leg's original join time waits for app_queue to queue it
+    (`store.live_routing.RedisLiveState`)."""
+
+    def keep_place(self, call_id: str, joined: float) -> None: ...
 
 
 class AnsweredCallbacks:
@@ -51,8 +64,10 @@ class AnsweredCallbacks:
         clock: Callable[[], datetime],
         local_now: Callable[[], datetime],
         default_language: str,
+        places: KeptPlaces | None = None,
     ) -> None:
         self._legs = legs
+        self._places = places
         self._catalogue = catalogue
         self._names = AudioNames(catalogue)
         self._clock = clock
@@ -74,6 +89,7 @@ class AnsweredCallbacks:
                 return
             log.info("callback %s: answered (leg %s), to queue %s", leg.id, call_id, leg.queue)
             await self._greet(channel, leg.language)
+            await self._keep_place(channel, call_id)
             await channel.set_variable("HELPLINE_ACTION", "queue")
             await channel.set_variable("HELPLINE_QUEUE", leg.queue)
             await channel.set_variable("HELPLINE_PRIORITY", str(queue_priority(leg.priority)))
@@ -85,6 +101,26 @@ class AnsweredCallbacks:
     async def _answered(self, callback_id: int, call_id: str) -> AnsweredCallback | None:
         answered = partial(self._legs.answered, callback_id, self._clock(), call_id=call_id or None)
         return await asyncio.get_running_loop().run_in_executor(None, answered)
+
+    async def _keep_place(self, channel: AgiChannel, call_id: str) -> None:
+        """Keep the consumer's original place for this leg, before the dialplan queues it."""
+        if self._places is None or not call_id:
+            return
+        raw = await channel.get_variable("CALLBACK_JOINED")
+        try:
+            joined = float(raw)
+        except ValueError:
+            joined = math.nan
+        if not math.isfinite(joined):
+            log.warning(
+                "callback leg %s: no usable CALLBACK_JOINED %r; waits from now", call_id, raw
+            )
+            return
+        keep = partial(self._places.keep_place, call_id, joined)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, keep)
+        except LiveStateUnavailable as exc:
+            log.warning("callback leg %s: place not kept, waits from now: %s", call_id, exc)
 
     async def _greet(self, channel: AgiChannel, language: str) -> None:
         if GREETING not in self._catalogue.texts:

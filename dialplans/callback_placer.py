@@ -15,7 +15,8 @@ AMI link, one pass every `PASS_INTERVAL_S` seconds:
    another call back, and nobody waiting in that queue joined before the call back did.
 4. Dialling: the row is marked dialling with one more try and committed, then AMI Originate
    runs the outbound `callback` extension (`CALLBACK_ID`, `CALLBACK_QUEUE`, `CALLBACK_PRIORITY`,
-   `LANGUAGE`). An Originate Asterisk refuses is an unanswered try at once.
+   `CALLBACK_JOINED`: the consumer's place as epoch seconds, `LANGUAGE`). An Originate Asterisk
+   refuses is an unanswered try at once.
 
 Asterisk's `OriginateResponse` comes back through the dialler to `finished`: answered → the
 row is done (the FastAGI `callback` route greets the consumer and queues them); no answer,
@@ -148,6 +149,8 @@ class CallbackPlacer:
             "CALLBACK_ID": str(callback.id),
             "CALLBACK_QUEUE": callback.queue,
             "CALLBACK_PRIORITY": str(callback.priority),
+            # The answered leg joins the live view at this place (`dialplans.agi_callback`).
+            "CALLBACK_JOINED": f"{callback.joined:.3f}",
             "LANGUAGE": callback.language,
         }
         try:

@@ -261,6 +261,7 @@ def answered_callbacks(services: Any) -> AnsweredCallbacks:
         clock=services.clock,
         local_now=services.local_now,
         default_language=services.calls.flow.default_language,
+        places=services.extras.get("live_queue"),
     )
 
 

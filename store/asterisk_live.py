@@ -2,9 +2,13 @@
 emits are mirrored here so the live view, the wallboard, metrics and the storm controller see
 Asterisk's queues as they see the own ACD's.
 
-Implements the `dialplans.mirror.LiveQueues` port over `RedisLiveState`. Facts that do not fit
-the state (an event for an unknown operator, a transition the table refuses) are ignored and
-logged: Asterisk is the authority here, and a resync puts the picture right.
+Implements the `dialplans.mirror.LiveQueues` port over the public methods of `RedisLiveState`.
+Every join app_queue reports counts as an offer. An answered call back joins on a new leg:
+its original join time was kept for it (`RedisLiveState.keep_place`, by the FastAGI
+`callback` route), and it joins with that, so its wait counts from the consumer's first join.
+Facts that do not fit the state (an event for an unknown operator, a transition the table
+refuses) are ignored and logged: Asterisk is the authority here, and a resync puts the
+picture right.
 """
 
 from __future__ import annotations
@@ -13,24 +17,24 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from routing.acd import CallerKind
 from routing.errors import RoutingError
 from routing.operators import (
     LoggedIn,
     LoggedOut,
     MadeReady,
-    Offered,
     OperatorState,
     Paused,
     Rejected,
 )
 from routing.queues import waiting_score
-from store.live_routing import RedisLiveState, member_of
+from store.live_routing import RedisLiveState
 
 log = logging.getLogger(__name__)
 
 
 class AsteriskLiveQueues:
+    """The mirror's live-state port in Asterisk mode."""
+
     def __init__(self, live: RedisLiveState) -> None:
         self._live = live
 
@@ -38,30 +42,23 @@ class AsteriskLiveQueues:
         if queue not in self._live.queues:
             log.info("call %s waits in queue %s, which routing does not define", call_id, queue)
             return None
-        return self._live.enqueue(call_id, queue, priority, now)
+        kept = self._live.take_kept_place(call_id)
+        return self._live.enqueue(call_id, queue, priority, now, joined=kept, count_offer=True)
 
     def caller_dequeued(self, call_id: str, now: float) -> object:
         # Counted as offered already; its answer is counted when the operator connects.
-        return self._live._remove_waiting(member_of(CallerKind.CALL, call_id), now, "dequeued")
+        return self._live.remove_waiting(call_id, now, "dequeued")
 
     def caller_abandoned(self, call_id: str, now: float) -> object:
         return self._live.caller_left(call_id, now)
 
     def operator_offered(self, operator_id: str, call_id: str, queue: str, now: float) -> object:
-        member = member_of(CallerKind.CALL, call_id)
-        score = None
-        if queue in self._live.queues:
-            score = self._live._client.zscore(self._live._key("q", queue), member)
         # The answer's wait is measured from the caller's place (as the own ACD's claim keeps it).
-        kept = repr(score if score is not None else waiting_score(0, now))
-        key = self._live._key("op", operator_id)
-
-        def keep_score(pipe: Any, _raw: Any, _status: Any, _now: float) -> None:
-            pipe.hset(key, "score", kept)
-
-        event = Offered(member, queue)
+        score = self._live.score(call_id, queue)
+        place = score if score is not None else waiting_score(0, now)
         return self._quiet(
-            operator_id, lambda: self._live._change(operator_id, event, now, keep_score)
+            operator_id,
+            lambda: self._live.offered(operator_id, call_id, queue, now, score=place),
         )
 
     def operator_missed(self, operator_id: str, now: float) -> object:
@@ -92,13 +89,11 @@ class AsteriskLiveQueues:
     def resynchronise(self, operators: Sequence[Any], callers: Sequence[Any], now: float) -> object:
         for entry in operators:
             self.operator_presence(entry.operator_id, entry.presence, entry.reason, now)
-        listed = {member_of(CallerKind.CALL, c.call_id) for c in callers}
-        client = self._live._client
+        listed = {caller.call_id for caller in callers}
         for queue in self._live.queues.names:
-            for raw in client.zrange(self._live._key("q", queue), 0, -1):
-                member = raw.decode() if isinstance(raw, bytes) else str(raw)
-                if member.startswith("call:") and member not in listed:
-                    self._live._remove_waiting(member, now, "resync_removed")
+            for call_id in self._live.waiting_calls(queue):
+                if call_id not in listed:
+                    self._live.remove_waiting(call_id, now, "resync_removed")
         for caller in callers:
             if self._live.position(caller.call_id) is None:
                 self.caller_waiting(

@@ -4,10 +4,13 @@ Waiting callers sit in one sorted set per queue, ``q:<queue>``, scored by priori
 ORIGINAL join time (:func:`routing.queues.waiting_score`), so a returning caller or a
 ring-no-answer goes back to the same place; ``qt:<queue>`` keeps join times and ``where`` maps
 a member to its queue. Joining is one script (``lua/enqueue.lua``): it refuses a full queue or
-a caller already waiting or with an operator, and counts the offer. A caller who hangs up is
-found wherever they are: still waiting (abandoned, counted), ringing an operator (the operator
-is ready again) or talking (the call ends and the operator wraps up). A ring-no-answer may move
-them back to the queue in between, hence a second look.
+a caller already waiting or with an operator, and counts the offer. A call that returns on a
+new leg (an answered Asterisk call back, greeted before app_queue queues it) can have its
+original join time kept for a while beforehand, ``kept:<member>``; whoever mirrors the join
+takes it (read once) and joins with it, so the wait counts from the first join. A caller who
+hangs up is found wherever they are: still waiting (abandoned, counted), ringing an operator
+(the operator is ready again) or talking (the call ends and the operator wraps up). A
+ring-no-answer may move them back to the queue in between, hence a second look.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from store.live_codec import member_of, text
 from store.live_effects import CallEffects
 from store.live_keys import METRICS_TTL_S, LiveKeys, reachable
 from store.live_operators import LiveOperators
+
+KEPT_PLACE_TTL_S = 600  # a kept place waits this long for its call to join a queue
+_CALL = CallerKind.CALL.value + ":"
 
 
 class EnqueueOutcome(StrEnum):
@@ -49,10 +55,22 @@ class LiveCallers:
         self._effects = effects
 
     def enqueue(
-        self, call_id: str, queue: str, priority: int, now: float, *, joined: float | None = None
+        self,
+        call_id: str,
+        queue: str,
+        priority: int,
+        now: float,
+        *,
+        joined: float | None = None,
+        count_offer: bool | None = None,
     ) -> EnqueueOutcome:
-        """Put a caller in a queue; ``joined`` keeps an earlier join time (a returning caller)."""
+        """Put a caller in a queue; ``joined`` keeps an earlier join time (a returning caller).
+
+        The join counts as an offer when ``count_offer`` says so; by default only a first join
+        does (a returning caller was counted when first offered).
+        """
         definition = self._keys.queues[queue]
+        counted = joined is None if count_offer is None else count_offer
         first = joined if joined is not None else now
         args: list[str | float | int] = [
             queue,
@@ -62,7 +80,7 @@ class LiveCallers:
             definition.max_length,
             self._keys.metrics_key(queue, now),
             METRICS_TTL_S,
-            int(joined is None),  # a returning caller was counted when first offered
+            int(counted),
         ]
         return EnqueueOutcome(text(self._keys.run("enqueue", args)))
 
@@ -76,6 +94,37 @@ class LiveCallers:
                 return None
             rank = client.zrank(self._keys.key("q", text(queue)), member)
         return None if rank is None else (text(queue), cast(int, rank) + 1)
+
+    def score(self, call_id: str, queue: str) -> float | None:
+        """The call's score in ``queue`` (priority, then original join time), or None if it
+        does not wait there."""
+        with reachable():
+            score = self._keys.client.zscore(
+                self._keys.key("q", queue), member_of(CallerKind.CALL, call_id)
+            )
+        return None if score is None else float(score)
+
+    def waiting_calls(self, queue: str) -> list[str]:
+        """The ids of the calls waiting in ``queue``, first in line first (callbacks left out)."""
+        with reachable():
+            members = self._keys.client.zrange(self._keys.key("q", queue), 0, -1)
+        return [m[len(_CALL) :] for m in map(text, members) if m.startswith(_CALL)]
+
+    def keep_place(self, call_id: str, joined: float) -> None:
+        """Keep ``joined`` for the call's next join (within :data:`KEPT_PLACE_TTL_S`)."""
+        key = self._keys.key("kept", member_of(CallerKind.CALL, call_id))
+        with reachable():
+            self._keys.client.set(key, repr(joined), ex=KEPT_PLACE_TTL_S)
+
+    def take_kept_place(self, call_id: str) -> float | None:
+        """The join time kept for the call, forgotten as it is read; None if none is kept."""
+        key = self._keys.key("kept", member_of(CallerKind.CALL, call_id))
+        with reachable():
+            pipe = self._keys.client.pipeline()
+            pipe.get(key)
+            pipe.delete(key)
+            kept, _ = pipe.execute()
+        return None if kept is None else float(text(kept))
 
     def left(self, call_id: str, now: float) -> LeftOutcome:
         """The caller hung up: out of the queue, or the ringing operator freed, or call ended."""

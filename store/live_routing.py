@@ -13,27 +13,29 @@ estimates, interval counters). Waiting callers are scored by priority then ORIGI
 place. Assignment is one Lua script fed with the pure ACD's ranking and re-checking every pair,
 so no two processes can double-assign; other operator changes run the pure transition table
 inside a WATCH/MULTI transaction on the operator's key, which also conflicts with a concurrent
-claim. Wrap-up ends lazily: states are settled against the ``now`` passed in (float epoch
-seconds). A Redis that cannot be reached raises :class:`LiveStateUnavailable`, which the
-front-ends catch to fall back.
+claim. In Asterisk mode app_queue assigns instead, and :mod:`store.asterisk_live` mirrors it
+with the methods of the "Asterisk mode" section. Wrap-up ends lazily: states are settled
+against the ``now`` passed in (float epoch seconds). A Redis that cannot be reached raises
+:class:`LiveStateUnavailable`, which the front-ends catch to fall back.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import redis
+from redis.client import Pipeline
 
-from routing.acd import Action, OperatorView
+from routing.acd import Action, CallerKind, OperatorView
 from routing.callbacks import Callback, CallbackOutcome, RetryPolicy
 from routing.metrics import IntervalStats
 from routing.operators import (
     Answered,
     HungUp,
     NotAnswered,
+    Offered,
     Operator,
-    OperatorEvent,
     OperatorStatus,
     Rejected,
 )
@@ -77,7 +79,6 @@ class RedisLiveState:
         prefix: str = "h1912:",
         rng: random.Random | None = None,
     ) -> None:
-        self._client = client
         self._keys = LiveKeys(client, queue_set, prefix)
         callback_keys = LiveCallbacks(client, prefix, METRICS_TTL_S)
         self._operators = LiveOperators(self._keys)
@@ -97,26 +98,6 @@ class RedisLiveState:
         # Every part reads the queue set from the shared keys on each operation, so an edited
         # queue (console: wrap-up, strategy…) applies from the next operation on.
         self._keys.queues = queue_set
-
-    # --- for the Asterisk mirror (store.asterisk_live), which drives the keys and raw
-    # --- transitions itself
-
-    def _key(self, *parts: str) -> str:
-        return self._keys.key(*parts)
-
-    def _change(
-        self,
-        operator_id: str,
-        event: OperatorEvent,
-        now: float,
-        effect: Effect | None,
-        *,
-        caller: str | None = None,
-    ) -> OperatorStatus | Rejected:
-        return self._operators.change(operator_id, event, now, effect, caller=caller)
-
-    def _remove_waiting(self, member: str, now: float, counter: str) -> str | None:
-        return self._callers.remove_waiting(member, now, counter)
 
     # ------------------------------------------------------------------ operators
 
@@ -152,10 +133,20 @@ class RedisLiveState:
     # ------------------------------------------------------------------ callers
 
     def enqueue(
-        self, call_id: str, queue: str, priority: int, now: float, *, joined: float | None = None
+        self,
+        call_id: str,
+        queue: str,
+        priority: int,
+        now: float,
+        *,
+        joined: float | None = None,
+        count_offer: bool | None = None,
     ) -> EnqueueOutcome:
-        """Put a caller in a queue; ``joined`` keeps an earlier join time (a returning caller)."""
-        return self._callers.enqueue(call_id, queue, priority, now, joined=joined)
+        """Put a caller in a queue; ``joined`` keeps an earlier join time (a returning caller,
+        whose offer is not counted again unless ``count_offer`` says so)."""
+        return self._callers.enqueue(
+            call_id, queue, priority, now, joined=joined, count_offer=count_offer
+        )
 
     def position(self, call_id: str) -> tuple[str, int] | None:
         """The caller's queue and 1-based place in it, or None if not waiting."""
@@ -164,6 +155,47 @@ class RedisLiveState:
     def caller_left(self, call_id: str, now: float) -> LeftOutcome:
         """The caller hung up: out of the queue, or the ringing operator freed, or call ended."""
         return self._callers.left(call_id, now)
+
+    # ------------------------------------------------------------------ Asterisk mode
+    # app_queue decides who answers; store.asterisk_live mirrors what it reports.
+
+    def score(self, call_id: str, queue: str) -> float | None:
+        """The waiting call's score in ``queue``: its place, priority then original join time
+        (:func:`routing.queues.decode_score`); None if it does not wait there."""
+        return self._callers.score(call_id, queue)
+
+    def waiting_calls(self, queue: str) -> list[str]:
+        """The ids of the calls waiting in ``queue``, first in line first (callbacks left out)."""
+        return self._callers.waiting_calls(queue)
+
+    def remove_waiting(self, call_id: str, now: float, counter: str) -> str | None:
+        """Take a waiting call out of its queue without it abandoning (handed to an operator,
+        or no longer listed), bumping the interval counter ``counter``; its queue, or None if
+        it was not waiting."""
+        return self._callers.remove_waiting(member_of(CallerKind.CALL, call_id), now, counter)
+
+    def offered(
+        self, operator_id: str, call_id: str, queue: str, now: float, *, score: float
+    ) -> OperatorStatus | Rejected:
+        """The operator rings for a call of ``queue``, holding it at ``score`` (its place), from
+        which the answer's wait is counted, as the claim keeps it for the own ACD's calls."""
+        held = repr(score)
+        key = self._keys.key("op", operator_id)
+
+        def hold_place(pipe: Pipeline, *_: object) -> None:
+            pipe.hset(key, "score", held)
+
+        event = Offered(member_of(CallerKind.CALL, call_id), queue)
+        return self._operators.change(operator_id, event, now, hold_place)
+
+    def keep_place(self, call_id: str, joined: float) -> None:
+        """Keep ``joined`` as the join time of a call about to join a queue on a new leg (an
+        answered call back, greeted before app_queue queues it), for a few minutes."""
+        self._callers.keep_place(call_id, joined)
+
+    def take_kept_place(self, call_id: str) -> float | None:
+        """The join time kept for the call (:meth:`keep_place`), forgotten as it is read."""
+        return self._callers.take_kept_place(call_id)
 
     # ------------------------------------------------------------------ callbacks
 
@@ -219,15 +251,16 @@ class RedisLiveState:
 
     # ------------------------------------------------------------------ assignment
 
-    def assign(self, now: float) -> list[Action]:
+    def assign(self, now: float, resync: Callable[[], None] | None = None) -> list[Action]:
         """Give waiting callers to free operators; what to do for each (connect or dial back).
 
         Call it whenever a caller joins or an operator frees up. Parked callbacks that are due
-        go back to their place first (the snapshot says when one is, so this costs nothing
-        while none is). The pure ACD ranks; the claim script re-checks each pair, so concurrent
-        callers of ``assign`` never double-assign.
+        go back to their place first, and ``resync`` runs first when no operator is registered
+        at all (Redis lost its data); the round's snapshot says both, so neither costs anything
+        while not needed. The pure ACD ranks; the claim script re-checks each pair, so
+        concurrent callers of ``assign`` never double-assign.
         """
-        return self._assignment.assign(now)
+        return self._assignment.assign(now, resync)
 
     # ------------------------------------------------------------------ reading
 

@@ -20,17 +20,21 @@ from sqlalchemy import select, update
 
 import run_ivr
 from config.settings import load_settings
-from dialplans import callback_placer, callback_records
+from dialplans import agi_peer, callback_placer, callback_records
+from dialplans.agi import FastAgiServer
+from dialplans.agi_callback import AnsweredCallbacks
+from dialplans.agi_session import IvrOverAgi
 from dialplans.ami import ActionResult, AmiLink
 from dialplans.callback_placer import CallbackPlacer
 from dialplans.callback_records import DueCallback
 from dialplans.cli import BackgroundFrontEnds
 from dialplans.cli import callback_records as sql_callbacks
 from dialplans.dialler import AmiDialler
-from dialplans.events import OriginateDone, OriginateResult
+from dialplans.events import CallerJoined, OriginateDone, OriginateResult
 from dialplans.mirror import Presence, QueueMirror
-from dialplans.records import SqlCallbackRequests, SqlOperators
+from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from routing.callback_placement import QueueBoard, choose
+from routing.queues import decode_score
 from store import schema as t
 
 NUMBER = "9000000002"
@@ -188,6 +192,7 @@ async def test_a_callback_waits_for_a_ready_operator_of_its_queue(rig: Rig) -> N
         "CALLBACK_ID": str(callback_id),
         "CALLBACK_QUEUE": "CZ-hi",
         "CALLBACK_PRIORITY": "0",
+        "CALLBACK_JOINED": f"{rig.now() - 600:.3f}",  # the consumer's place: joined 600 s ago
         "LANGUAGE": "en",
         "HELPLINE_NUMBER": NUMBER,
         "HELPLINE_FLOW": "callback",
@@ -251,6 +256,70 @@ async def test_answered_callback_is_done(rig: Rig) -> None:
     await until(lambda: rig.row(callback_id).status == "done")
     row = rig.row(callback_id)
     assert row.closed_at is not None and row.attempts == 1 and rig.sms() == []
+
+
+async def answer_leg(services: Any, leg: str, callback_id: int, carried: dict[str, str]) -> None:
+    """Asterisk runs the outbound `callback` extension for the answered Originate: its FastAGI
+    route (with the live state, as the services wire it) greets the consumer before Queue()."""
+    calls = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        callbacks=SqlCallbackRequests(services.engine),
+    )
+    route = AnsweredCallbacks(
+        legs=sql_callbacks(services),
+        catalogue=services.catalogue,
+        clock=services.clock,
+        local_now=services.local_now,
+        default_language=services.calls.flow.default_language,
+        places=services.extras["live_queue"],
+    )
+    server = FastAgiServer(calls, route)
+    address = await server.start("127.0.0.1", 0)
+    try:
+        args = [str(callback_id), NUMBER]
+        placing = agi_peer.call(
+            *address,
+            uniqueid=leg,
+            caller="1912",
+            answers=[],
+            script="callback",
+            args=args,
+            channel_variables=carried,
+        )
+        log = await asyncio.wait_for(placing, 30)
+    finally:
+        await server.close()
+    assert log.variables["HELPLINE_ACTION"] == "queue"
+
+
+@pytest.mark.asyncio
+async def test_an_answered_callback_shows_the_consumers_whole_wait_on_the_wallboard(
+    rig: Rig,
+) -> None:
+    services = rig.services
+    callback_id = rig.book("1800000012.1", ago=600)
+    rig.ready("cz-op01")
+    await rig.place()
+    [sent] = rig.ami.originates
+    await rig.ami.originate_response(sent, reason=4)
+    await until(lambda: rig.row(callback_id).status == "done")
+    rig.clock.advance(seconds=20)  # the greeting
+    await answer_leg(services, "1800000012.7", callback_id, sent["variables"])
+    # app_queue queues the leg (one priority step up); the AMI mirror reports the join.
+    mirror = QueueMirror(
+        operators=SqlOperators(services.engine),
+        clock=services.clock,
+        live=services.extras["asterisk_live_queues"],
+        calls=SqlQueueCallLog(services.engine),
+    )
+    mirror.apply(CallerJoined("1800000012.7", "CZ-hi", 1, "PJSIP/trunk-1800000012.7"))
+    queue = services.extras["routing"].live_view()["queues"]["CZ-hi"]
+    assert (queue["waiting"], queue["longest_wait_s"]) == (1, 620.0)
+    place = services.extras["live_queue"].score("1800000012.7", "CZ-hi")
+    assert decode_score(place) == (1, rig.now() - 620)
 
 
 @pytest.mark.asyncio

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from dialplans import agi_peer
 from dialplans.agi import FastAgiServer
+from dialplans.agi_callback import AnsweredCallbacks
 from dialplans.agi_session import IvrOverAgi
 from dialplans.cli import answered_callbacks, callback_records
 from dialplans.generate import DialplanOptions, render_context, render_extensions
@@ -170,6 +171,50 @@ async def test_callback_turned_away_again_is_offered_one_on_the_consumers_number
         "pending",
     )
     assert as_utc(again.joined_at) == as_utc(first.joined_at)  # the place is kept
+
+
+@pytest.mark.asyncio
+async def test_the_consumers_place_is_kept_for_the_leg_and_a_bad_one_is_not(
+    services: Any, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = services.extras["live_queue"]
+    calls = IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        callbacks=SqlCallbackRequests(services.engine),
+    )
+    route = AnsweredCallbacks(
+        legs=callback_records(services),
+        catalogue=services.catalogue,
+        clock=services.clock,
+        local_now=services.local_now,
+        default_language="hi",
+        places=live,
+    )
+    server = FastAgiServer(calls, route)
+    address = await server.start("127.0.0.1", 0)
+    try:
+        first = book(services, clock, "1800000404.1", queue="CZ-hi", priority=0)
+        carried = {"CALLBACK_JOINED": "1795750800.250"}
+        args = [str(first), NUMBER]
+        await answer(
+            address, "1800000404.7", script="callback", args=args, channel_variables=carried
+        )
+        assert live.take_kept_place("1800000404.7") == 1795750800.25
+        second = book(services, clock, "1800000405.1", queue="CZ-hi", priority=0)
+        carried = {"CALLBACK_JOINED": "nan"}
+        args = [str(second), NUMBER]
+        log = await answer(
+            address, "1800000405.7", script="callback", args=args, channel_variables=carried
+        )
+    finally:
+        await server.close()
+    # No place kept, but the consumer is queued all the same, one priority step up.
+    assert live.take_kept_place("1800000405.7") is None
+    assert (log.variables["HELPLINE_ACTION"], log.variables["HELPLINE_PRIORITY"]) == ("queue", "1")
+    assert "no usable CALLBACK_JOINED 'nan'" in caplog.text
 
 
 # --- the generated dialplan -------------------------------------------------------------------

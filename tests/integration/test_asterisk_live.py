@@ -6,6 +6,8 @@ from typing import Any
 
 from dialplans.events import WaitingEntry
 from dialplans.mirror import OperatorPresence, Presence
+from routing.metrics import interval_start
+from routing.queues import decode_score
 
 
 def states(services: Any) -> dict[str, str]:
@@ -54,3 +56,47 @@ def test_unknown_operator_and_unknown_queue_are_ignored(services: Any) -> None:
     now = services.clock().timestamp()
     assert port.operator_answered("nobody", now) is None
     assert port.caller_waiting("x.1", "no-such-queue", 0, now) is None
+
+
+def test_an_answered_callback_leg_joins_at_the_consumers_original_place(services: Any) -> None:
+    routing = services.extras["routing"]
+    routing.sync_operators()
+    port = services.extras["asterisk_live_queues"]
+    live = services.extras["live_queue"]
+    now = services.clock().timestamp()
+    first_joined = now - 600
+    # The FastAGI `callback` route keeps the place before the dialplan runs Queue().
+    live.keep_place("1800.7", first_joined)
+    port.caller_waiting("1800.7", "CZ-hi", 1, now)
+    queue = routing.live_view()["queues"]["CZ-hi"]
+    assert (queue["waiting"], queue["longest_wait_s"]) == (1, 600.0)
+    assert decode_score(live.score("1800.7", "CZ-hi")) == (1, first_joined)
+    assert live.take_kept_place("1800.7") is None  # taken by the join
+    # Answered: the wait counts from the original place; app_queue's join is one offer.
+    port.operator_presence("cz-op01", Presence.READY, None, now)
+    port.operator_offered("cz-op01", "1800.7", "CZ-hi", now + 1)
+    port.caller_dequeued("1800.7", now + 1)
+    port.operator_answered("cz-op01", now + 2)
+    stats = live.interval_stats("CZ-hi", interval_start(now))
+    assert (stats.offered, stats.answered, stats.wait_sum_s) == (1, 1, 602.0)
+
+
+def test_a_caller_with_no_kept_place_joins_now_and_is_answered_from_there(
+    services: Any,
+) -> None:
+    routing = services.extras["routing"]
+    routing.sync_operators()
+    port = services.extras["asterisk_live_queues"]
+    live = services.extras["live_queue"]
+    now = services.clock().timestamp()
+    live.keep_place("other.1", now - 900)  # another leg's place is not this caller's
+    port.caller_waiting("1732.60", "CZ-hi", 0, now)
+    assert routing.live_view()["queues"]["CZ-hi"]["longest_wait_s"] == 0.0
+    assert live.waiting_calls("CZ-hi") == ["1732.60"]
+    port.operator_presence("cz-op01", Presence.READY, None, now)
+    port.operator_offered("cz-op01", "1732.60", "CZ-hi", now + 4)
+    port.caller_dequeued("1732.60", now + 4)
+    assert live.waiting_calls("CZ-hi") == []
+    port.operator_answered("cz-op01", now + 5)
+    stats = live.interval_stats("CZ-hi", interval_start(now))
+    assert (stats.offered, stats.answered, stats.wait_sum_s) == (1, 1, 5.0)

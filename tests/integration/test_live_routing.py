@@ -27,10 +27,10 @@ from routing.operators import (
     Rejected,
     Tier,
 )
-from routing.queues import Company, Language, QueueSet, load_queue_definitions
+from routing.queues import Company, Language, QueueSet, load_queue_definitions, waiting_score
 from store.live import LiveStateUnavailable
 from store.live_callbacks import MissedCallback
-from store.live_callers import EnqueueOutcome, LeftOutcome
+from store.live_callers import KEPT_PLACE_TTL_S, EnqueueOutcome, LeftOutcome
 from store.live_routing import RedisLiveState
 
 QUEUES_FILE = Path(__file__).parents[2] / "config" / "queues.toml"
@@ -304,7 +304,27 @@ def test_a_due_callback_is_released_once_by_concurrent_rounds(
     live.callback_unanswered("a", T0 + 10, policy=RETRY)
     assert live.release_due_callbacks(T0 + 610) == ["111"]
     assert other.release_due_callbacks(T0 + 610) == []
-    assert redis_client.zcard(live._key("q", "CZ-hi")) == 1
+    assert redis_client.zcard("h1912:q:CZ-hi") == 1  # the callback, back once
+
+
+def test_asterisk_mode_reads_and_removes_waiting_calls(
+    live: RedisLiveState, redis_client: redis.Redis
+) -> None:
+    live.enqueue("c1", "CZ-hi", 0, T0)
+    live.enqueue("c2", "CZ-hi", 0, T0 + 1)
+    live.enqueue("c3", "CZ-hi", 0, T0 + 2)
+    live.request_callback("c2", consumer_id="222", phone="+91", now=T0 + 3)
+    assert live.waiting_calls("CZ-hi") == ["c1", "c3"]  # the callback is not a call
+    assert live.score("c3", "CZ-hi") == waiting_score(0, T0 + 2)
+    assert live.score("c3", "CZ-en") is None
+    assert live.remove_waiting("c1", T0 + 5, "dequeued") == "CZ-hi"
+    assert live.remove_waiting("c1", T0 + 5, "dequeued") is None
+    assert live.waiting_calls("CZ-hi") == ["c3"] and live.position("c1") is None
+    # A kept place waits a few minutes for its call's join, then is gone.
+    live.keep_place("leg.7", T0 - 600)
+    assert 0 < redis_client.ttl("h1912:kept:call:leg.7") <= KEPT_PLACE_TTL_S
+    assert live.take_kept_place("leg.7") == T0 - 600
+    assert live.take_kept_place("leg.7") is None
 
 
 def test_metrics_and_live_view(live: RedisLiveState) -> None:
@@ -372,7 +392,7 @@ def _worker(url: str, seed: int, results: Any, start: Any) -> None:
         actions = live.assign(clock)
         # Stop only once nobody waits: a process that finds every operator busy for a while
         # (the others hold them) must keep trying rather than leave with nothing done.
-        waiting = sum(client.zcard(live._key("q", q)) for q in ("CZ-hi", "CZ-hazard"))
+        waiting = sum(client.zcard(f"h1912:q:{q}") for q in ("CZ-hi", "CZ-hazard"))
         idle = 0 if actions or waiting else idle + 1
         for action in actions:
             made += 1
