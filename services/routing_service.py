@@ -137,14 +137,16 @@ class RoutingService:
     def ensure_synced(self) -> None:
         """Rebuild the operator profiles if Redis came back empty (restarted, flushed)."""
         if not self.live.knows_operators():
-            log.warning("live state has no operators (Redis restarted?): reloading from SQL")
-            self.sync_operators()
+            self._resync()
+
+    def _resync(self) -> None:
+        log.warning("live state has no operators (Redis restarted?): reloading from SQL")
+        self.sync_operators()
 
     def dispatch(self) -> list[Action]:
         """One assignment round: every (caller, operator) pair handed to its front-end."""
-        self.ensure_synced()
         now = self._now()
-        actions = self.live.assign(now)
+        actions = self.live.assign(now, resync=self._resync)
         for action in actions:
             if not any(execute(action, now) for execute in self._executors):
                 who = action.caller.id if isinstance(action, ConnectCaller) else action

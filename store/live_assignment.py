@@ -13,6 +13,7 @@ snapshot, taken for every operator rather than only free ones, feeds the live vi
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from routing import acd
@@ -43,6 +44,7 @@ class Snapshot:
     queues: tuple[QueueNow, ...]
     rr_positions: dict[str, int]
     next_retry: float | None  # the earliest due time of a parked callback
+    operators_known: bool  # False when no operator is registered (Redis lost its data)
 
 
 class LiveAssignment:
@@ -54,9 +56,17 @@ class LiveAssignment:
         self._rng = rng
         self._profiles: tuple[str, dict[str, Operator]] = ("", {})
 
-    def assign(self, now: float) -> list[Action]:
-        """Give waiting callers to free operators; what to do for each (connect or dial back)."""
+    def assign(self, now: float, resync: Callable[[], None] | None = None) -> list[Action]:
+        """Give waiting callers to free operators; what to do for each (connect or dial back).
+
+        ``resync`` is called when the snapshot finds no operator registered at all (Redis lost
+        its data), to register them again before the round goes on; the same round trip tells,
+        so a round costs nothing extra to find out.
+        """
         snap = self.snapshot(now, ENTRY_CAP, only_free=True)
+        if not snap.operators_known and resync is not None:
+            resync()
+            snap = self.snapshot(now, ENTRY_CAP, only_free=True)
         if snap.next_retry is not None and snap.next_retry <= now:
             self._callbacks.release_due(now)
             snap = self.snapshot(now, ENTRY_CAP, only_free=True)
@@ -87,7 +97,7 @@ class LiveAssignment:
         queue_set = self._keys.queues
         cached_rev, cache = self._profiles
         scope = "free" if only_free else "all"
-        rev, profiles, rows, rr, queues, next_retry = self._keys.run(
+        rev, profiles, rows, rr, queues, next_retry, known = self._keys.run(
             "snapshot", [repr(now), cached_rev, cap, scope, "\t".join(queue_set.names)]
         )
         if text(rev) != cached_rev:
@@ -95,7 +105,9 @@ class LiveAssignment:
             self._profiles = (text(rev), cache)
         waiting: list[WaitingCaller] = []
         queue_now: list[QueueNow] = []
-        for definition, line in zip(queue_set, lines(queues), strict=True):
+        # No lines at all when the round found nobody free (then the script reads no queue).
+        queue_lines = lines(queues)
+        for definition, line in zip(queue_set, queue_lines, strict=bool(queue_lines)):
             count, oldest, *entries = line.split("\t")
             if not only_free:
                 queue_now.append(QueueNow(definition, int(count), optional_float(oldest)))
@@ -109,6 +121,7 @@ class LiveAssignment:
             tuple(queue_now),
             _rr_positions(rr),
             optional_float(text(next_retry)),
+            bool(int(known)),
         )
 
 

@@ -7,12 +7,14 @@
 -- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names
 -- (tab-separated in one argument: fewer arguments, less encoding on the client)
 -- (In 'free' mode count and oldest are empty: they are for the live view only.)
--- Returns { revision, profiles, operators, rr memory, queues, next retry }: profiles as
+-- Returns { revision, profiles, operators, rr memory, queues, next retry, known }: profiles as
 -- HGETALL arrays; operators one a line, "id position state since reason calls last_end
 -- wrap_until caller queue" tab-separated; rr "queue position ..." tab-separated; queues one a
 -- line (in ARGV order), "count oldest-join-time member score member score ..." tab-separated;
 -- next retry: the earliest due time of a parked callback ('' when none is parked), so the
--- caller knows without another round trip whether one is due back in its queue.
+-- caller knows without another round trip whether one is due back in its queue; known: 1 if
+-- any operator is registered (0 after Redis lost its data, so the caller can resync). In
+-- 'free' mode with nobody free, queues is empty: no round can be made, so none is read.
 local p, now, cap, only_free = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5] == 'free'
 local FIELDS = {'state', 'since', 'reason', 'calls', 'last_end', 'wrap_until', 'caller', 'queue'}
 
@@ -23,9 +25,12 @@ if only_free then
   -- operator hash stays the truth, checked below and again by the claim script.
   local free_ids = redis.call('ZRANGEBYSCORE', p .. 'avail', '-inf', ARGV[2])
   ids = {}
-  for _, id in ipairs(free_ids) do
-    ids[#ids + 1] = id
-    ids[#ids + 1] = redis.call('ZSCORE', p .. 'ops', id) or '0'
+  if #free_ids > 0 then
+    local positions = redis.call('ZMSCORE', p .. 'ops', unpack(free_ids))
+    for i, id in ipairs(free_ids) do
+      ids[#ids + 1] = id
+      ids[#ids + 1] = positions[i] or '0'
+    end
   end
 else
   ids = redis.call('ZRANGE', p .. 'ops', 0, -1, 'WITHSCORES')
@@ -50,7 +55,9 @@ end
 
 local take = math.min(free, cap)
 local queues = {}
-for q in string.gmatch(ARGV[6], '[^\t]+') do
+-- A round with nobody free reads no queue (the Python side expects no lines then).
+local read_queues = not (only_free and free == 0)
+for q in string.gmatch(read_queues and ARGV[6] or '', '[^\t]+') do
   local entry = {'', ''}
   if not only_free then
     local oldest = redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES')
@@ -64,5 +71,6 @@ for q in string.gmatch(ARGV[6], '[^\t]+') do
 end
 local rr = table.concat(redis.call('HGETALL', p .. 'rr'), '\t')
 local parked = redis.call('ZRANGE', p .. 'cbp', 0, 0, 'WITHSCORES')
+local known = redis.call('EXISTS', p .. 'ops')
 return {rev, profiles, table.concat(operators, '\n'), rr, table.concat(queues, '\n'),
-  parked[2] or ''}
+  parked[2] or '', known}

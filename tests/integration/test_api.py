@@ -99,3 +99,18 @@ def test_redis_down_is_a_clear_503(api: Any, services: Any) -> None:
     )
     response = api.get("/api/live", headers=token(services, Role.ADMIN))
     assert response.status_code == 503 and "unavailable" in response.get_json()["error"]
+
+
+def test_a_round_after_redis_lost_its_data_reloads_the_operators(
+    api: Any, services: Any, caplog: Any
+) -> None:
+    routing = services.extras["routing"]
+    assert routing.live.knows_operators()
+    services.redis.flushdb()  # a Redis restarted without persistence
+    assert not routing.live.knows_operators()
+    with caplog.at_level("WARNING"):
+        assert routing.dispatch() == []  # nobody waits, nobody is ready
+    assert routing.live.knows_operators()
+    assert "reloading from SQL" in caplog.text
+    ops = {view.operator.id for view in routing.live.operators(services.clock().timestamp())}
+    assert "wz-op01" in ops
