@@ -6,12 +6,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
 
+from tests.integration.twilio_signing import post_signed
 from webhooks.app import create_app
 
 TOKEN = "reliability-auth-token-0123456789"
@@ -30,19 +29,10 @@ def app_client(services: Any) -> FlaskClient:
     return create_app(services).test_client()
 
 
-def sign(url: str, data: dict[str, str], token: str = TOKEN) -> tuple[str, str]:
-    """The local path and the X-Twilio-Signature for a POST of `data` to `url`."""
-    parts = urlsplit(url if url.startswith("http") else BASE + url)
-    query = f"?{parts.query}" if parts.query else ""
-    signature = RequestValidator(token).compute_signature(f"{BASE}{parts.path}{query}", data)
-    return parts.path + query, signature
-
-
 @pytest.fixture
 def signed_post(app_client: FlaskClient) -> Poster:
     def post(url: str, data: dict[str, str]) -> Any:
-        path, signature = sign(url, data)
-        return app_client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+        return post_signed(app_client, url, data, token=TOKEN, base=BASE)
 
     return post
 
