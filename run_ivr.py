@@ -219,7 +219,7 @@ def outbox_worker(services: Any) -> Any:
         return None
     pace = services.settings.outage_sms.bulk_per_second
     return OutboxWorker(services.engine, TwilioSms(client, from_number=sender),
-                        bulk_per_second=pace)  # fmt: skip
+                        bulk_per_second=pace, redis_client=services.redis)  # fmt: skip
 
 
 def wsgi() -> Any:

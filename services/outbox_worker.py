@@ -12,8 +12,13 @@ through `twilio.rest.Client(...).messages.create`.
 
 Bulk messages (outage notices to thousands of consumers) must never hold up a docket: each round
 sends every due urgent message before at most `bulk_chunk` bulk ones, so an urgent message
-waits behind one chunk at most; and bulk messages are paced at `bulk_per_second` (a token
-bucket on the worker's clock, so several worker processes send that much each).
+waits behind one chunk at most; and bulk messages are paced at `bulk_per_second` for the whole
+install, since that is what the SMS provider and the DLT sender allow: given a Redis client,
+every worker takes its turns from one token bucket there, on the Redis server's clock
+(`store.sms_pace`), so several workers on several machines send that much together. When Redis
+cannot be reached a worker paces itself on its own clock for a while and says so in the log at
+most once a minute: outage notices must not stop because Redis is away (`services.bulk_pace`).
+Urgent messages are never paced.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import redis
 from sqlalchemy import Engine, select, update
 
+from services.bulk_pace import BulkPace
 from store import schema as t
 from store.outbox import SmsPriority
 
@@ -93,43 +100,6 @@ class RunReport:
     bulk_waiting: bool = False  # due bulk messages left for the next round (pace or chunk)
 
 
-class Pace:
-    """A token bucket on the caller's clock: `per_second` messages a second, and at most
-    `burst_s` seconds' worth saved up while idle.
-
-    >>> from datetime import UTC
-    >>> pace, start = Pace(10.0, burst_s=2.0), datetime(2026, 7, 1, tzinfo=UTC)
-    >>> pace.allowance(start)
-    20
-    >>> pace.spend(20); pace.allowance(start + timedelta(seconds=0.5))
-    5
-    """
-
-    def __init__(self, per_second: float, *, burst_s: float = 2.0) -> None:
-        if per_second <= 0:
-            raise ValueError("the pace must be more than 0 messages a second")
-        self.per_second = per_second
-        self._capacity = max(1.0, per_second * burst_s)
-        self._tokens = self._capacity
-        self._at: datetime | None = None
-
-    def allowance(self, now: datetime) -> int:
-        """Whole messages that may go now."""
-        if self._at is not None and now > self._at:
-            elapsed = (now - self._at).total_seconds()
-            self._tokens = min(self._capacity, self._tokens + elapsed * self.per_second)
-        if self._at is None or now > self._at:
-            self._at = now
-        return int(self._tokens)
-
-    def spend(self, count: int) -> None:
-        self._tokens -= count
-
-    def seconds_until(self, count: int) -> float:
-        """How long until `count` messages may go (0 if they may now)."""
-        return max(0.0, (min(count, self._capacity) - self._tokens) / self.per_second)
-
-
 def backoff(attempt: int, *, base_s: float = 30.0, cap_s: float = 3600.0) -> timedelta:
     """Wait before attempt `attempt + 1`: doubles from `base_s`, capped.
 
@@ -149,14 +119,18 @@ class OutboxWorker:
         batch: int = 50,
         bulk_per_second: float = 20.0,
         bulk_chunk: int = 20,
+        redis_client: redis.Redis | None = None,
+        prefix: str = "h1912:",
     ) -> None:
-        """`bulk_per_second`: the pace of bulk messages (`[outage_sms] bulk_per_second`)."""
+        """`bulk_per_second`: the pace of bulk messages (`[outage_sms] bulk_per_second`), shared
+        by every worker through `redis_client` (under the install's key `prefix`) when given,
+        else this worker's own."""
         self._engine = engine
         self._sender = sender
         self._max_attempts = max_attempts
         self._batch = batch
         self._bulk_chunk = bulk_chunk
-        self._pace = Pace(bulk_per_second)
+        self._pace = BulkPace(bulk_per_second, redis_client=redis_client, prefix=prefix)
 
     def run_once(self, now: datetime) -> RunReport:
         """Send every due urgent message, then what the pace allows of the bulk ones (one chunk
@@ -164,12 +138,11 @@ class OutboxWorker:
         counts = {"sent": 0, "retrying": 0, "failed": 0}
         for row in self._due(now, SmsPriority.URGENT, self._batch):
             self._claim_and_send(row, now, counts)
-        allowed = min(self._pace.allowance(now), self._bulk_chunk)
-        bulk = self._due(now, SmsPriority.BULK, allowed + 1)  # one more: is any left waiting?
+        bulk = self._due(now, SmsPriority.BULK, self._bulk_chunk + 1)  # one more: any waiting?
+        allowed = self._pace.take(min(len(bulk), self._bulk_chunk), now)
         sent_before = counts["sent"]
-        for row in bulk[:allowed]:
-            if self._claim_and_send(row, now, counts):
-                self._pace.spend(1)
+        tried = sum(self._claim_and_send(row, now, counts) for row in bulk[:allowed])
+        self._pace.give_back(allowed - tried)  # rows another worker claimed first
         return RunReport(**counts, bulk_sent=counts["sent"] - sent_before,
                          bulk_waiting=len(bulk) > allowed)  # fmt: skip
 
@@ -257,7 +230,7 @@ class OutboxWorker:
                         "; bulk waiting" if report.bulk_waiting else "",
                     )
                 if report.bulk_waiting:  # come back as soon as the pace allows another chunk
-                    pause = min(interval_s, self._pace.seconds_until(self._bulk_chunk))
+                    pause = min(interval_s, self._pace.wait_s(self._bulk_chunk))
             except Exception:  # the database may be away for a moment; try again later
                 log.exception("outbox round failed")
             stop.wait(pause)
