@@ -41,36 +41,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.databases import bench_database
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "asterisk-22"
 KEYS = ("2", "1", "1")
 ARRIVALS_S = 2.0  # the 200 calls arrive within this many seconds
 CALLER = "9000000002"
-
-
-@contextmanager
-def _database(folder: str) -> Iterator[str]:
-    """A URL for an empty database: a SQLite file in `folder`, or a schema of its own in the
-    PostgreSQL database `DATABASE_URL` names (dropped afterwards)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{folder}/bench.sqlite"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    schema = f"agi_bench_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        private = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield private.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @contextmanager
@@ -80,7 +57,10 @@ def _services() -> Iterator[Any]:
     from store.db import make_engine, upgrade
     from store.seed import seed
 
-    with tempfile.TemporaryDirectory() as folder, _database(folder) as database_url:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        bench_database(folder, "agi_bench") as database_url,
+    ):
         env = {"DATABASE_URL": database_url, "HELPLINE_VAR_DIR": folder}
         if os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = os.environ["REDIS_URL"]

@@ -1,10 +1,12 @@
 """Benchmark: IVR turns per second through the Twilio webhooks beside a bare signed endpoint.
 
 One gunicorn server (2 workers of the production worker class, gthread with 32 threads, on
-127.0.0.1) serves the helpline's app on a temporary seeded SQLite file and an embedded Redis,
-signatures checked, plus the bare endpoint: one route, `/twilio/bare`, added by `bench_wsgi()`
-below, that returns fixed TwiML after the same request handling as every `/twilio/*` request
-(signature check, metrics). So the two differ by what the IVR does in a turn, nothing else.
+127.0.0.1) serves the helpline's app on a temporary seeded SQLite file and an embedded Redis
+(or, with `DATABASE_URL` naming PostgreSQL and `REDIS_URL` a Redis server, a schema of its own
+in that database and that server: the production setup), signatures checked, plus the bare
+endpoint: one route, `/twilio/bare`, added by `bench_wsgi()` below, that returns fixed TwiML
+after the same request handling as every `/twilio/*` request (signature check, metrics). So
+the two differ by what the IVR does in a turn, nothing else.
 Every request is signed with the real `RequestValidator`.
 
 Two measurements per endpoint:
@@ -14,7 +16,8 @@ Two measurements per endpoint:
   alike. Goal: the IVR reaches at least 0.5 of the bare endpoint.
 - latency: 200 concurrent calls, each caller pausing between turns as a person listening to a
   prompt would (otherwise "200 callers" would be 200 clients hammering 2 workers and the
-  latency would only measure the queue in front of them). Goal: p99 ≤ 25 ms.
+  latency would only measure the queue in front of them), each pause half to one and a half
+  times the mean, so the callers do not press their keys in lockstep. Goal: p99 ≤ 25 ms.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -40,6 +44,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
+
+from bench.databases import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token-0123456789abcdef"
@@ -83,9 +89,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _prepare(folder: Path, consumers: int, redis_url: str) -> dict[str, str]:
+def _prepare(folder: Path, consumers: int, redis_url: str, database_url: str) -> dict[str, str]:
     env = {
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "HELPLINE_VAR_DIR": str(folder / "var"),
         "TWILIO_AUTH_TOKEN": TOKEN,
@@ -165,8 +171,9 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
 class Caller:
     """Posts signed Twilio-shaped requests and follows the TwiML it gets back."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, seed: int = 0) -> None:
         self._base = base
+        self._pace = random.Random(seed)
         self._validator = RequestValidator(TOKEN)
         self.latencies: list[tuple[int, float]] = []  # (turn of the call, seconds)
         self.errors = 0
@@ -210,7 +217,9 @@ class Caller:
             gather = page.find("Gather") if page is not None else None
             if gather is None:
                 break
-            time.sleep(think_s)
+            # People take their own time to listen and press a key: uniformly half to one
+            # and a half times the mean, so 200 calls do not press keys in lockstep.
+            time.sleep(think_s * self._pace.uniform(0.5, 1.5))
             page = self.post(gather.attrib["action"], {**form, "Digits": key}, turns)
             turns += 1
         return turns
@@ -256,7 +265,7 @@ class Run:
 def _drive(
     base: str, path: str, *, calls: int, concurrency: int, think_s: float, into: Run | None = None
 ) -> Run:
-    callers = [Caller(base) for _ in range(concurrency)]
+    callers = [Caller(base, seed=index) for index in range(concurrency)]
     lock = threading.Lock()
     remaining = [calls]
 
@@ -313,8 +322,14 @@ def run(quick: bool) -> dict[str, Any]:
     blocks = 2
     with tempfile.TemporaryDirectory() as tmp, _redis(Path(tmp)) as redis_url, ExitStack() as up:
         folder = Path(tmp)
-        env = _prepare(folder, 500 if quick else 5000, redis_url)
-        result: dict[str, Any] = {"workers": 2, "threads": THREADS, "quick": quick}
+        database_url = up.enter_context(bench_database(tmp, "twilio_bench"))
+        env = _prepare(folder, 500 if quick else 5000, redis_url, database_url)
+        result: dict[str, Any] = {
+            "workers": 2,
+            "threads": THREADS,
+            "quick": quick,
+            "database": database_url.split(":", 1)[0],
+        }
         base, master = up.enter_context(
             _gunicorn("bench.twilio_bench:bench_wsgi()", env, folder / "log")
         )
