@@ -11,14 +11,13 @@ import importlib
 import logging
 import os
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from config.errors import ConfigError
 from config.settings import Settings, load_settings
+from config.toml_values import read_toml
 
 log = logging.getLogger("helpline1912")
 
@@ -53,16 +52,16 @@ def load_configuration(settings: Settings) -> dict[str, Any]:
 
     base = settings.config_dir
     try:
-        catalogue = load_catalogue(_toml(base / "prompts.toml"), where="prompts.toml")
+        catalogue = load_catalogue(read_toml(base / "prompts.toml"), where="prompts.toml")
         flows = {}
         for path in sorted((base / "flows").glob("*.toml")):
-            flow = load_flow(_toml(path), name=path.stem)
+            flow = load_flow(read_toml(path), name=path.stem)
             check_flow_prompts(flow, catalogue, engine_prompts=ENGINE_PROMPTS)
             flows[flow.name] = flow
         if "1912" not in flows:
             raise ConfigError(f"flows: {base / 'flows' / '1912.toml'} is missing")
-        queues = load_queue_definitions(_toml(base / "queues.toml"))
-        complaints_cfg = _toml(base / "complaints.toml")
+        queues = load_queue_definitions(read_toml(base / "queues.toml"))
+        complaints_cfg = read_toml(base / "complaints.toml")
         limits = load_sop_limits(complaints_cfg.get("sop", {}), path="complaints.toml: sop")
         holidays = _holidays(complaints_cfg)
     except (IvrError, RoutingError, ComplaintError) as exc:
@@ -75,18 +74,6 @@ def load_configuration(settings: Settings) -> dict[str, Any]:
         "holidays": holidays,
         "complaints": complaints_cfg,
     }
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path.name}: missing ({path})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path.name}: not UTF-8 text") from None
 
 
 def _holidays(cfg: dict[str, Any]) -> frozenset[date]:
@@ -189,7 +176,7 @@ def _add_storm(services: Any, cfg: dict[str, Any]) -> None:
     """Storm mode: the fault service and the storm controller's service (config/storm.toml)."""
     from services.storm_service import build_storm_services
 
-    build_storm_services(services, _toml(services.settings.config_dir / "storm.toml"))
+    build_storm_services(services, read_toml(services.settings.config_dir / "storm.toml"))
 
 
 def twilio_rest_client(settings: Settings, http_client: Any = None) -> Any:

@@ -20,7 +20,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"{path.name}: file missing at {path}") from None
+        raise ConfigError(f"{path.name}: missing ({path})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:

@@ -22,12 +22,11 @@ import run_ivr
 from config.settings import load_settings
 from dialplans import agi_peer, callback_placer, callback_records
 from dialplans.agi import FastAgiServer
-from dialplans.agi_callback import AnsweredCallbacks
 from dialplans.agi_session import IvrOverAgi
 from dialplans.ami import ActionResult, AmiLink
 from dialplans.callback_placer import CallbackPlacer
 from dialplans.callback_records import DueCallback
-from dialplans.cli import BackgroundFrontEnds
+from dialplans.cli import BackgroundFrontEnds, answered_callbacks
 from dialplans.cli import callback_records as sql_callbacks
 from dialplans.dialler import AmiDialler
 from dialplans.events import CallerJoined, OriginateDone, OriginateResult
@@ -268,15 +267,7 @@ async def answer_leg(services: Any, leg: str, callback_id: int, carried: dict[st
         local_now=services.local_now,
         callbacks=SqlCallbackRequests(services.engine),
     )
-    route = AnsweredCallbacks(
-        legs=sql_callbacks(services),
-        catalogue=services.catalogue,
-        clock=services.clock,
-        local_now=services.local_now,
-        default_language=services.calls.flow.default_language,
-        places=services.extras["live_queue"],
-    )
-    server = FastAgiServer(calls, route)
+    server = FastAgiServer(calls, answered_callbacks(services))  # as `agi` and `serve` wire it
     address = await server.start("127.0.0.1", 0)
     try:
         args = [str(callback_id), NUMBER]
