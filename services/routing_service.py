@@ -134,12 +134,8 @@ class RoutingService:
         self.dispatch()
         return str(outcome)
 
-    def ensure_synced(self) -> None:
-        """Rebuild the operator profiles if Redis came back empty (restarted, flushed)."""
-        if not self.live.knows_operators():
-            self._resync()
-
     def _resync(self) -> None:
+        """Rebuild the operator profiles: Redis came back empty (restarted, flushed)."""
         log.warning("live state has no operators (Redis restarted?): reloading from SQL")
         self.sync_operators()
 
@@ -158,8 +154,7 @@ class RoutingService:
         return actions
 
     def live_view(self) -> dict[str, Any]:
-        self.ensure_synced()
-        return self.live.live(self._now())
+        return self.live.live(self._now(), resync=self._resync)
 
     def update_queue(self, definition: QueueDefinition) -> None:
         """Use an edited queue definition from now on (console edits: wrap-up, strategy…)."""

@@ -268,9 +268,9 @@ class RedisLiveState:
         """Every registered operator with their status as stored (settle against ``now``)."""
         return self._views.operators(now)
 
-    def live(self, now: float) -> dict[str, object]:
-        """The wallboard view (``GET /api/live``): JSON-ready."""
-        return self._views.live(now)
+    def live(self, now: float, resync: Callable[[], None] | None = None) -> dict[str, object]:
+        """The wallboard view (``GET /api/live``): JSON-ready; ``resync`` as for ``assign``."""
+        return self._views.live(now, resync)
 
     def estimate(
         self, queue: str, position: int, now: float, policy: WaitPolicy | None = None

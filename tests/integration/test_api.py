@@ -114,3 +114,13 @@ def test_a_round_after_redis_lost_its_data_reloads_the_operators(
     assert "reloading from SQL" in caplog.text
     ops = {view.operator.id for view in routing.live.operators(services.clock().timestamp())}
     assert "wz-op01" in ops
+
+
+def test_the_live_view_after_redis_lost_its_data_lists_the_operators(
+    api: Any, services: Any
+) -> None:
+    admin = token(services, Role.ADMIN)  # tokens live in SQL: they outlive Redis
+    services.redis.flushdb()
+    live = api.get("/api/live", headers=admin).get_json()
+    ops = {o["id"]: o["state"] for o in live["operators"]}
+    assert ops.get("wz-op01") == "offline"
