@@ -16,7 +16,6 @@ ring-no-answer may move them back to the queue in between, hence a second look.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import cast
 
 from routing.acd import CallerKind
 from routing.metrics import Counter
@@ -86,14 +85,11 @@ class LiveCallers:
 
     def position(self, call_id: str) -> tuple[str, int] | None:
         """The caller's queue and 1-based place in it, or None if not waiting."""
-        member = member_of(CallerKind.CALL, call_id)
-        client = self._keys.client
-        with reachable():
-            queue = client.hget(self._keys.key("where"), member)
-            if queue is None:
-                return None
-            rank = client.zrank(self._keys.key("q", text(queue)), member)
-        return None if rank is None else (text(queue), cast(int, rank) + 1)
+        found = self._keys.run("position", [member_of(CallerKind.CALL, call_id)])
+        if not found:
+            return None
+        queue, rank = found
+        return text(queue), int(rank) + 1
 
     def score(self, call_id: str, queue: str) -> float | None:
         """The call's score in ``queue`` (priority, then original join time), or None if it

@@ -4,10 +4,11 @@ prefix, the queue set, the routing scripts and the interval counters.
 Every key of one live state starts with its ``prefix`` (``h1912:`` unless told), so several
 installs or a benchmark can share a server. The queue set is read on every operation, never
 copied: an administrator's edit (``RedisLiveState.queues`` replaced) applies at once. The
-scripts (``lua/snapshot.lua``, ``claim.lua``, ``enqueue.lua``) are loaded once and run by
-EVALSHA with the prefix as their first argument. Counters go to one hash per queue and
-15-minute interval, kept :data:`METRICS_TTL_S`. A Redis that cannot be reached raises
-:class:`LiveStateUnavailable` (:func:`reachable`), which the front-ends catch to fall back.
+scripts (``lua/snapshot.lua``, ``claim.lua``, ``enqueue.lua``, ``position.lua``) are loaded
+once and run by EVALSHA with the prefix as their first argument. Counters go to one hash per
+queue and 15-minute interval, kept :data:`METRICS_TTL_S`. A Redis that cannot be reached
+raises :class:`LiveStateUnavailable` (:func:`reachable`), which the front-ends catch to fall
+back.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from store.live import LiveStateUnavailable, load_scripts
 
 METRICS_TTL_S = 8 * 24 * 3600  # long enough for a weekly report to read raw intervals
 HANDLE_SAMPLES = 50  # recent handle times kept per queue for the wait estimate
-SCRIPTS = ("snapshot", "claim", "enqueue")
+SCRIPTS = ("snapshot", "claim", "enqueue", "position")
 
 
 @contextmanager
