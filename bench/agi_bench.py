@@ -156,17 +156,14 @@ async def _agi(services: Any, sessions: int, think: tuple[float, float]) -> dict
     from panoramisk.fast_agi import Application
 
     from dialplans.agi import FastAgiServer
-    from dialplans.agi_session import IvrOverAgi
+    from dialplans.frontends import ivr_over_agi
     from services.call_log import BatchedCallLog
     from store.db import WalCheckpointer
 
     checkpoints = WalCheckpointer(services.engine)
     checkpoints.start()
-    runner = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    runner = ivr_over_agi(
+        services,
         call_log=BatchedCallLog(services.records.call_log),
     )
     server = FastAgiServer(runner)

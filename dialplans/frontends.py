@@ -65,6 +65,18 @@ def build_ami_link(settings: Any, services: Any) -> AmiLink:
     )
 
 
+def ivr_over_agi(services: Any, **options: Any) -> IvrOverAgi:
+    """The FastAGI IVR route over the services' calls, prompts, queues and clock; `options`
+    (callback requests, feedback leg, call log, threads) as `IvrOverAgi` takes them."""
+    return IvrOverAgi(
+        calls=services.calls,
+        catalogue=services.catalogue,
+        queues=services.queues,
+        local_now=services.local_now,
+        **options,
+    )
+
+
 def feedback_leg(services: Any) -> FeedbackLeg | None:
     """The feedback route's hold on the lifecycle (None when there is no `feedback` flow)."""
     if FEEDBACK_FLOW not in services.flows:
@@ -101,11 +113,8 @@ def answered_callbacks(services: Any) -> AnsweredCallbacks:
 
 
 async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         callbacks=SqlCallbackRequests(services.engine),
         feedback=feedback_leg(services),
         call_log=BatchedCallLog(services.records.call_log),

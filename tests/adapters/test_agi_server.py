@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from complaints.docket import ValidDocket, parse_docket
 from dialplans import agi_peer
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import AgiChannel, IvrOverAgi
+from dialplans.agi_session import AgiChannel
+from dialplans.frontends import ivr_over_agi
 from dialplans.prompts_audio import SILENCE_FILE, inventory
 from dialplans.records import SqlCallbackRequests
 from ivr.commands import Gather, Say
@@ -27,11 +28,8 @@ pytestmark = pytest.mark.asyncio
 
 @pytest_asyncio.fixture
 async def agi(services: Any) -> AsyncIterator[tuple[str, int]]:
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         callbacks=SqlCallbackRequests(services.engine),
         call_log=BatchedCallLog(services.records.call_log),
         threads=8,
@@ -128,11 +126,8 @@ def ok(result: str = "0") -> dict[str, Any]:
 async def test_collect_counts_a_key_pressed_during_any_prompt(
     services: Any, replies: list[dict[str, Any]], digits: str, last: str
 ) -> None:
-    runner = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    runner = ivr_over_agi(
+        services,
         threads=1,
     )
     gather = Gather(
@@ -251,11 +246,8 @@ async def test_two_hundred_calls_at_once(services: Any, agi: Any) -> None:
 
 
 async def served(services: Any, call_log: BatchedCallLog) -> tuple[FastAgiServer, tuple[str, int]]:
-    runner = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    runner = ivr_over_agi(
+        services,
         call_log=call_log,
     )
     server = FastAgiServer(runner)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from dialplans import actions, agi_peer
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import IvrOverAgi
 from dialplans.events import (
     CallerAbandoned,
     CallerJoined,
@@ -19,6 +18,7 @@ from dialplans.events import (
     OperatorConnected,
     OperatorFinished,
 )
+from dialplans.frontends import ivr_over_agi
 from dialplans.mirror import QueueMirror
 from dialplans.records import SqlOperators, SqlQueueCallLog
 from routing.operators import Operator, Tier
@@ -30,11 +30,8 @@ def queued_call(services: Any, call_id: str) -> str:
     """Run an AGI call that asks for an operator; the queue the IVR chose."""
 
     async def run() -> agi_peer.PeerLog:
-        runner = IvrOverAgi(
-            calls=services.calls,
-            catalogue=services.catalogue,
-            queues=services.queues,
-            local_now=services.local_now,
+        runner = ivr_over_agi(
+            services,
             threads=2,
         )
         server = FastAgiServer(runner)

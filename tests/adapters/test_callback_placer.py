@@ -22,7 +22,6 @@ import run_ivr
 from config.settings import load_settings
 from dialplans import agi_peer, callback_placer, callback_records
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import IvrOverAgi
 from dialplans.ami import ActionResult, AmiLink
 from dialplans.callback_placer import CallbackPlacer
 from dialplans.callback_records import DueCallback
@@ -30,6 +29,7 @@ from dialplans.cli import BackgroundFrontEnds, answered_callbacks
 from dialplans.cli import callback_records as sql_callbacks
 from dialplans.dialler import AmiDialler
 from dialplans.events import CallerJoined, OriginateDone, OriginateResult
+from dialplans.frontends import ivr_over_agi
 from dialplans.mirror import Presence, QueueMirror
 from dialplans.records import SqlCallbackRequests, SqlOperators, SqlQueueCallLog
 from routing.callback_placement import QueueBoard, choose
@@ -260,11 +260,8 @@ async def test_answered_callback_is_done(rig: Rig) -> None:
 async def answer_leg(services: Any, leg: str, callback_id: int, carried: dict[str, str]) -> None:
     """Asterisk runs the outbound `callback` extension for the answered Originate: its FastAGI
     route (with the live state, as the services wire it) greets the consumer before Queue()."""
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         callbacks=SqlCallbackRequests(services.engine),
     )
     server = FastAgiServer(calls, answered_callbacks(services))  # as `agi` and `serve` wire it

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from dialplans import agi_peer
 from dialplans.agi import FastAgiServer
 from dialplans.agi_callback import AnsweredCallbacks
-from dialplans.agi_session import IvrOverAgi
 from dialplans.cli import answered_callbacks, callback_records
+from dialplans.frontends import ivr_over_agi
 from dialplans.generate import DialplanOptions, render_context, render_extensions
 from dialplans.prompts_audio import AudioNames
 from dialplans.records import SqlCallbackRequests
@@ -71,11 +71,8 @@ def call_row(services: Any, call_id: str) -> Any:
 
 @pytest_asyncio.fixture
 async def agi(services: Any) -> AsyncIterator[tuple[str, int]]:
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         callbacks=SqlCallbackRequests(services.engine),
         threads=2,
     )
@@ -178,11 +175,8 @@ async def test_the_consumers_place_is_kept_for_the_leg_and_a_bad_one_is_not(
     services: Any, clock: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     live = services.extras["live_queue"]
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         callbacks=SqlCallbackRequests(services.engine),
     )
     route = AnsweredCallbacks(

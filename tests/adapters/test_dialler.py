@@ -21,11 +21,11 @@ from dialplans import agi_peer
 from dialplans import dialler as dialler_module
 from dialplans.actions import AmiAction
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import IvrOverAgi
 from dialplans.ami import ActionResult
 from dialplans.cli import feedback_leg
 from dialplans.dialler import AmiDialler
 from dialplans.events import OriginateDone, OriginateResult
+from dialplans.frontends import ivr_over_agi
 from dialplans.generate import DialplanOptions, render_context
 from services.complaint_desk import ComplaintDesk, complaint_desk
 from services.complaint_dialling import AmiFeedbackDialler
@@ -178,11 +178,8 @@ def test_refused_originate_is_left_to_the_lifecycle_and_others_pass_through() ->
 
 @pytest_asyncio.fixture
 async def agi(services: Any) -> AsyncIterator[tuple[str, int]]:
-    calls = IvrOverAgi(
-        calls=services.calls,
-        catalogue=services.catalogue,
-        queues=services.queues,
-        local_now=services.local_now,
+    calls = ivr_over_agi(
+        services,
         feedback=feedback_leg(services),
     )
     server = FastAgiServer(calls)

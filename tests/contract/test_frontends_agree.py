@@ -21,7 +21,7 @@ import pytest
 
 from dialplans import agi_peer
 from dialplans.agi import FastAgiServer
-from dialplans.agi_session import IvrOverAgi
+from dialplans.frontends import ivr_over_agi
 from dialplans.prompts_audio import SILENCE_FILE, AudioNames
 from ivr.commands import Enqueue, Gather, Hangup, Say
 from ivr.events import DigitsEntered, Event
@@ -138,11 +138,8 @@ def through_terminal(services: Any, keys: list[str]) -> tuple[str, list[str]]:
 
 def through_asterisk(services: Any, keys: list[str]) -> tuple[str, agi_peer.PeerLog]:
     async def run() -> agi_peer.PeerLog:
-        runner = IvrOverAgi(
-            calls=services.calls,
-            catalogue=services.catalogue,
-            queues=services.queues,
-            local_now=services.local_now,
+        runner = ivr_over_agi(
+            services,
             threads=2,
         )
         server = FastAgiServer(runner)
