@@ -116,10 +116,7 @@ class LiveCallers:
         """The join time kept for the call, forgotten as it is read; None if none is kept."""
         key = self._keys.key("kept", member_of(CallerKind.CALL, call_id))
         with reachable():
-            pipe = self._keys.client.pipeline()
-            pipe.get(key)
-            pipe.delete(key)
-            kept, _ = pipe.execute()
+            kept = self._keys.client.getdel(key)
         return None if kept is None else float(text(kept))
 
     def left(self, call_id: str, now: float) -> LeftOutcome:
