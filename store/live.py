@@ -52,8 +52,22 @@ def ping(client: redis.Redis) -> None:
 def load_scripts(client: redis.Redis, names: Iterable[str]) -> dict[str, Script]:
     """The Lua scripts `store/lua/<name>.lua` registered with the client (run by EVALSHA,
     loaded again by redis-py if the server lost them)."""
+    return {name: client.register_script(script_source(name)) for name in names}
+
+
+def script_source(name: str) -> str:
+    """The text of `store/lua/<name>.lua`, with each ``-- include: <file>`` line replaced by
+    that fragment of the same folder (Redis runs one self-contained text per script, so code
+    two scripts share lives in a fragment both include)."""
     folder = resources.files("store") / "lua"
-    return {
-        name: client.register_script((folder / f"{name}.lua").read_text(encoding="utf-8"))
-        for name in names
-    }
+    out = []
+    for line in (folder / f"{name}.lua").read_text(encoding="utf-8").splitlines():
+        if line.startswith(_INCLUDE):
+            fragment = line[len(_INCLUDE) :].strip()
+            out.append((folder / fragment).read_text(encoding="utf-8").rstrip("\n"))
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+_INCLUDE = "-- include:"

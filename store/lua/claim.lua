@@ -6,6 +6,7 @@
 --       then per ranking: queue name, operator count, operator ids...,
 --       then per caller in service order: member, own queue, route count, route queue names...
 -- Returns a flat list: member, queue, operator id, score, per assignment made.
+-- include: take.lua
 local p, now = ARGV[1], tonumber(ARGV[2])
 local count, i = tonumber(ARGV[3]), 4
 local rankings = {}
@@ -37,14 +38,7 @@ while i <= #ARGV do
     for _, op in ipairs(rankings[route] or {}) do
       if not taken[op] and free(op) then
         taken[op], done = true, true
-        redis.call('ZREM', p .. 'q:' .. queue, member)
-        redis.call('ZREM', p .. 'qt:' .. queue, member)
-        redis.call('HDEL', p .. 'where', member)
-        redis.call('HSET', p .. 'asg', member, op)
-        redis.call('ZREM', p .. 'avail', op)
-        redis.call('HSET', p .. 'op:' .. op, 'state', 'ringing', 'since', ARGV[2], 'reason', '',
-          'wrap_until', '', 'caller', member, 'queue', queue, 'score', score)
-        redis.call('HSET', p .. 'rr', route, redis.call('ZSCORE', p .. 'ops', op))
+        take(p, member, queue, op, route, ARGV[2], score)
         out[#out + 1] = member; out[#out + 1] = queue; out[#out + 1] = op
         out[#out + 1] = score
         break
