@@ -23,6 +23,8 @@ log = logging.getLogger("helpline1912")
 
 # Feature modules that add their own sub-commands: each has `add_commands(subparsers)`, and
 # its commands are called as `func(args, ctx)` with a `Context` (settings + service builder).
+# The set-up and trying commands come first in `--help`.
+FIRST_COMMAND_MODULES: list[str] = ["store.cli", "services.terminal_phone_cli"]
 COMMAND_MODULES: list[str] = [
     "dialplans.cli",
     "services.routing_cli",
@@ -248,71 +250,6 @@ class Context:
             self._services = None
 
 
-def cmd_db(args: argparse.Namespace, ctx: Context) -> int:
-    settings = ctx.settings
-    from store.db import DatabaseUnavailable, make_engine, schema_status, upgrade
-
-    engine = make_engine(settings.database_url)
-    try:
-        if args.action == "upgrade":
-            upgrade(engine)
-        current, head = schema_status(engine)
-    except DatabaseUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"database {_safe_url(settings.database_url)}: revision {current} (head {head})")
-    return 0 if current == head else 1
-
-
-def cmd_seed(args: argparse.Namespace, ctx: Context) -> int:
-    settings = ctx.settings
-    from store.db import make_engine, schema_status
-    from store.seed import is_empty, seed
-
-    engine = make_engine(settings.database_url)
-    current, head = schema_status(engine)
-    if current != head:
-        print(
-            "error: the database is not migrated; run `run_ivr.py db upgrade` first",
-            file=sys.stderr,
-        )
-        return 1
-    if not is_empty(engine):
-        if args.if_empty:
-            print("database already holds data; not seeding")
-            return 0
-        print(
-            "error: the database already holds data; seed only fills an empty one", file=sys.stderr
-        )
-        return 1
-    companies = {
-        c.code: (c.name_en, c.name_hi, c.headquarters) for c in settings.companies.values()
-    }
-    started = datetime.now(UTC)
-    report = seed(
-        engine,
-        consumers=args.consumers,
-        seed=args.seed,
-        now=utc_now(),
-        companies=companies,
-        progress=sys.stderr.isatty(),
-    )
-    elapsed = (datetime.now(UTC) - started).total_seconds()
-    print(
-        f"seeded {report.consumers} consumers, {report.feeders} feeders, "
-        f"{report.transformers} transformers, {report.centres} distribution centres, "
-        f"{report.operators} operators in {elapsed:.1f} s"
-    )
-    print("demo consumers: " + ", ".join(f"{k} ({v})" for k, v in report.demo.items()))
-    if report.logins:
-        print("console logins: " + ", ".join(f"{u} / {p}" for u, p in report.logins.items()))
-        print(
-            "WARNING: these demo passwords are public; change them before real use "
-            "(run_ivr.py users passwd NAME) or use this database for trying only"
-        )
-    return 0
-
-
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     cfg = load_configuration(settings)
@@ -320,32 +257,6 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     print(
         f"ok: flows {flows}; {len(cfg['catalogue'].texts)} prompts; "
         f"{len(cfg['queues'].names)} queues"
-    )
-    return 0
-
-
-def cmd_call(args: argparse.Namespace, ctx: Context) -> int:
-    from services.terminal_phone import run_call
-    from store.db import DatabaseUnavailable, schema_status
-
-    services = ctx.services()
-    try:
-        current, head = schema_status(services.engine)
-    except DatabaseUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if current != head:
-        print(
-            "error: the database is not migrated; run `make run` or `run_ivr.py db upgrade`",
-            file=sys.stderr,
-        )
-        return 1
-    keys = None if args.keys is None else args.keys.split(",")
-    if args.lang:
-        services.records.remember_language(_normalised(args.caller), args.lang, utc_now())
-    speak = _espeak() if args.speak else None
-    run_call(
-        services, caller=args.caller, keys=keys, out=sys.stdout, read_line=_read_line, speak=speak
     )
     return 0
 
@@ -448,69 +359,14 @@ def cmd_outbox(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _read_line() -> str | None:
-    try:
-        return input("keys> ")
-    except EOFError:
-        return None
-
-
-def _normalised(caller: str) -> str:
-    from ivr.validators import normalise_caller
-
-    return normalise_caller(caller).number
-
-
-def _espeak() -> Callable[[str, str], None] | None:
-    import shutil
-    import subprocess
-
-    binary = shutil.which("espeak-ng")
-    if binary is None:
-        print(
-            "note: espeak-ng is not installed (apt-get install espeak-ng); text only",
-            file=sys.stderr,
-        )
-        return None
-
-    def speak(text: str, language: str) -> None:
-        subprocess.run([binary, "-v", language, text], check=False, capture_output=True)
-
-    return speak
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run_ivr.py", description="Helpline 1912 IVR and routing")
     sub = p.add_subparsers(dest="command", required=True)
-
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "status"])
-    db.set_defaults(func=cmd_db)
-
-    s = sub.add_parser("seed", help="fill an empty database with demo data")
-    s.add_argument("--consumers", type=int, default=20_000)
-    s.add_argument("--seed", type=int, default=1912)
-    s.add_argument("--if-empty", action="store_true", help="do nothing when data exists")
-    s.set_defaults(func=cmd_seed)
+    for module in FIRST_COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
 
     c = sub.add_parser("check", help="validate settings, flows, prompts and queues")
     c.set_defaults(func=cmd_check)
-
-    call = sub.add_parser("call", help="call the IVR from this terminal")
-    call.add_argument("--caller", required=True, help="the calling number, e.g. 9000000001")
-    call.add_argument("--keys", help="comma-separated answers, e.g. 2,1,1 (empty = silence)")
-    call.add_argument("--lang", choices=["hi", "en"], help="the caller's remembered language")
-    call.add_argument("--speak", action="store_true", help="also speak prompts with espeak-ng")
-    call.set_defaults(func=cmd_call)
 
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.set_defaults(func=cmd_serve)
