@@ -14,12 +14,11 @@ It returns the new session and the commands to carry out. Rules:
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ivr.commands import Command, Enqueue, Gather, Hangup, Lookup, Param, Record, Say
+from ivr.commands import Command, Enqueue, Gather, Hangup, Lookup, Record, Say
 from ivr.errors import SessionError
 from ivr.events import (
     CallerHungUp,
@@ -44,11 +43,12 @@ from ivr.flow import (
     SayNode,
     SetNode,
 )
+from ivr.node_prompts import choose_prompts, other_key, says
+from ivr.scope import argument, as_list, predicate, resolve
 from ivr.session import Awaiting, Outcome, Session
 from ivr.validators import VALIDATORS, normalise_caller
 
 ENGINE_PROMPTS = ("no_input", "invalid_choice")
-_TEMPLATE_FIELD = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 _MAX_HOPS = 200
 
 Step = tuple[Session, tuple[Command, ...]]
@@ -135,30 +135,30 @@ def _run(flow: Flow, session: Session, node_id: str, out: list[Command]) -> Step
 def _enter(flow: Flow, node: Node, session: Session, out: list[Command]) -> str | Step:
     """Enter a node: return the next node id, or the waiting session and commands beyond `out`."""
     if isinstance(node, SayNode):
-        out.extend(_says(node, session))
+        out.extend(says(node, session))
         return node.next
     if isinstance(node, BranchNode):
-        return node.cases[_predicate(node.test, _resolve(session.vars, node.var))]
+        return node.cases[predicate(node.test, resolve(session.vars, node.var))]
     if isinstance(node, (MenuNode, ChooseNode, CollectNode)):
-        if isinstance(node, ChooseNode) and not _as_list(_resolve(session.vars, node.list_var)):
+        if isinstance(node, ChooseNode) and not as_list(resolve(session.vars, node.list_var)):
             return node.other
         return _wait_input(flow, node, session, out)
     if isinstance(node, LookupNode):
-        args = tuple((k, _arg(session, v)) for k, v in node.args.items())
+        args = tuple((k, argument(session.vars, v)) for k, v in node.args.items())
         return _wait_result(session, node.lookup, out, Lookup(node.lookup, args))
     if isinstance(node, RecordNode):
-        args = tuple((k, _arg(session, v)) for k, v in node.args.items())
+        args = tuple((k, argument(session.vars, v)) for k, v in node.args.items())
         cmd = Record(node.record, key=f"{session.call_id}:{node.id}", args=args)
         return _wait_result(session, node.record, out, cmd)
     if isinstance(node, EnqueueNode):
-        out.extend(_says(node, session))
+        out.extend(says(node, session))
         args = (("hazard", node.hazard), ("reason", node.reason))
         consumer = session.vars.get("consumer")
         if isinstance(consumer, dict):
             args += (("company", consumer.get("company")),)
         return _wait_result(session, "queue", out, Lookup("queue", args + _lang(session)))
     assert isinstance(node, HangupNode)
-    out.extend(_says(node, session))
+    out.extend(says(node, session))
     out.append(Hangup(node.reason))
     outcome = session.outcome or Outcome("completed", {"at": node.id})
     return replace(session, awaiting=Awaiting.END, outcome=outcome), ()
@@ -182,10 +182,10 @@ def _gather(flow: Flow, node: Node, session: Session, *, repeat: bool) -> Step:
     turn = session.turn if repeat else session.turn + 1
     session = replace(session, awaiting=Awaiting.INPUT, turn=turn)
     if isinstance(node, ChooseNode):
-        prompts = _choose_prompts(node, session)
+        prompts = choose_prompts(node, session)
         max_digits = 1
     else:
-        prompts = _says(node, session)
+        prompts = says(node, session)
         max_digits = node.max_digits if isinstance(node, CollectNode) else 1
     timeout = getattr(node, "timeout_s", 6)
     return session, (Gather(prompts, max_digits=max_digits, timeout_s=timeout, turn=turn),)
@@ -228,15 +228,9 @@ def _key_is_option(node: Node, keys: str) -> bool:
     return isinstance(node, (MenuNode, CollectNode)) and keys in node.options
 
 
-def _other_key(node: ChooseNode, count: int) -> str:
-    """One item is confirmed with 1 and refused with `other_key`; with several, 1-8 pick an
-    item and 9 means "another number", so the keys never collide."""
-    return node.other_key if count == 1 else "9"
-
-
 def _chosen(flow: Flow, node: ChooseNode, session: Session, keys: str) -> Step:
-    items = _as_list(_resolve(session.vars, node.list_var))
-    if keys == _other_key(node, len(items)):
+    items = as_list(resolve(session.vars, node.list_var))
+    if keys == other_key(node, len(items)):
         return _run(flow, _cleared(session, node), node.other, [])
     if keys.isdigit() and 1 <= int(keys) <= min(len(items), 8):
         session = session.with_var(node.store, items[int(keys) - 1])
@@ -285,76 +279,3 @@ def _enqueued(node: EnqueueNode, session: Session, value: Any) -> Step:
         detail.update(session.outcome.detail)
     session = replace(session, awaiting=Awaiting.END, outcome=Outcome("queued", detail))
     return session, (Enqueue(queue, priority, node.reason),)
-
-
-# --- prompts and parameters ------------------------------------------------------------------
-
-
-def _says(node: Node, session: Session, extra: dict[str, Any] | None = None) -> tuple[Say, ...]:
-    params = _params(node, session, extra)
-    return tuple(Say(p, session.language, params) for p in node.prompts)
-
-
-def _params(node: Node, session: Session, extra: dict[str, Any] | None) -> tuple[Param, ...]:
-    scope = {**session.vars, **(extra or {})}
-    return tuple(Param(p.name, p.kind, _source(scope, p.source)) for p in node.params)
-
-
-def _choose_prompts(node: ChooseNode, session: Session) -> tuple[Say, ...]:
-    items = _as_list(_resolve(session.vars, node.list_var))
-    other = _other_key(node, len(items))
-    if len(items) == 1:
-        scope = {"item": items[0], "key": "1", "other_key": other}
-        return (Say(node.prompt_one, session.language, _params(node, session, scope)),)
-    says = [
-        Say(
-            node.prompt_item,
-            session.language,
-            _params(node, session, {"item": item, "key": str(i), "other_key": other}),
-        )
-        for i, item in enumerate(items[:8], start=1)
-    ]
-    tail = _says(node, session, {"other_key": other, "item": {}, "key": ""})
-    return tuple(says) + tail
-
-
-def _source(scope: dict[str, Any], source: str) -> str:
-    if source.startswith("="):
-        return source[1:]
-    if "{" in source:
-        return _TEMPLATE_FIELD.sub(lambda m: _text(_resolve(scope, m.group(1))), source)
-    return _text(_resolve(scope, source))
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _resolve(scope: Any, path: str) -> Any:
-    """Follow a dotted path through dicts and lists; None when any step is missing."""
-    value = scope
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
-def _arg(session: Session, spec: Any) -> Any:
-    if isinstance(spec, str) and spec.startswith("$"):
-        return _resolve(session.vars, spec[1:])
-    return spec
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _predicate(test: str, value: Any) -> str:
-    if test == "count":
-        n = len(value) if isinstance(value, list) else 0
-        return "0" if n == 0 else "1" if n == 1 else "many"
-    return "yes" if value else "no"
