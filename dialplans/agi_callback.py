@@ -9,10 +9,11 @@ set: the callback's queue and `queue_priority(priority)`, one step above its own
 they are served before every caller of that priority (all of whom called after them). With
 the routing live state at hand (`places`), the consumer's original place, which the Originate
 carries as `CALLBACK_JOINED`, is kept for this leg, so when app_queue queues it the wallboard
-counts the wait from the first join, not from now. An unknown id, a hang-up or any failure
-leaves the dialplan's defaults (the queue and the callback's own priority the Originate
-carried): the consumer still reaches an operator; a live state that cannot be reached only
-costs the leg its place on the wallboard.
+counts the wait from the first join, not from now; with it, whether the first call was already
+counted as offered in the queue (the callback record says), so the contact counts once. An
+unknown id, a hang-up or any failure leaves the dialplan's defaults (the queue and the
+callback's own priority the Originate carried): the consumer still reaches an operator; a live
+state that cannot be reached only costs the leg its place on the wallboard.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class KeptPlaces(Protocol):
     """Where a leg's original join time waits for app_queue to queue it
     (`store.live_routing.RedisLiveState`)."""
 
-    def keep_place(self, call_id: str, joined: float) -> None: ...
+    def keep_place(self, call_id: str, joined: float, *, counted: bool = False) -> None: ...
 
 
 class AnsweredCallbacks:
@@ -89,7 +90,7 @@ class AnsweredCallbacks:
                 return
             log.info("callback %s: answered (leg %s), to queue %s", leg.id, call_id, leg.queue)
             await self._greet(channel, leg.language)
-            await self._keep_place(channel, call_id)
+            await self._keep_place(channel, call_id, counted=leg.offer_counted)
             await channel.set_variable("HELPLINE_ACTION", "queue")
             await channel.set_variable("HELPLINE_QUEUE", leg.queue)
             await channel.set_variable("HELPLINE_PRIORITY", str(queue_priority(leg.priority)))
@@ -102,8 +103,9 @@ class AnsweredCallbacks:
         answered = partial(self._legs.answered, callback_id, self._clock(), call_id=call_id or None)
         return await asyncio.get_running_loop().run_in_executor(None, answered)
 
-    async def _keep_place(self, channel: AgiChannel, call_id: str) -> None:
-        """Keep the consumer's original place for this leg, before the dialplan queues it."""
+    async def _keep_place(self, channel: AgiChannel, call_id: str, *, counted: bool) -> None:
+        """Keep the consumer's original place for this leg, before the dialplan queues it;
+        ``counted``: their first call was counted as offered in the queue already."""
         if self._places is None or not call_id:
             return
         raw = await channel.get_variable("CALLBACK_JOINED")
@@ -116,7 +118,7 @@ class AnsweredCallbacks:
                 "callback leg %s: no usable CALLBACK_JOINED %r; waits from now", call_id, raw
             )
             return
-        keep = partial(self._places.keep_place, call_id, joined)
+        keep = partial(self._places.keep_place, call_id, joined, counted=counted)
         try:
             await asyncio.get_running_loop().run_in_executor(None, keep)
         except LiveStateUnavailable as exc:

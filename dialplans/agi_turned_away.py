@@ -34,13 +34,23 @@ from services.calls import CallService
 log = logging.getLogger("dialplans.agi_session")
 
 OFFER_TIMEOUT_S = 6
+# app_queue's QUEUESTATUS values for a caller who was in the queue (counted as offered there)
+# before it let them go; FULL, JOINEMPTY and JOINUNAVAIL never let the caller in.
+WAITED_STATUSES = frozenset({"TIMEOUT", "LEAVEEMPTY", "LEAVEUNAVAIL"})
 CALLBACK_PROMPTS = {"callback_offer", "callback_confirmed"}
 T = TypeVar("T")
 
 
 class CallbackRequests(Protocol):
     def request(
-        self, *, call_id: str, number: str, queue: str, priority: int, now: datetime
+        self,
+        *,
+        call_id: str,
+        number: str,
+        queue: str,
+        priority: int,
+        now: datetime,
+        waited: bool = False,
     ) -> bool: ...
 
 
@@ -83,7 +93,8 @@ class TurnedAwayCalls:
                 language, number = await self._placed_call_party(channel, request)
             await self._commands.say_all(channel, ["queue_full"], language)
             if self._can_offer and queue and number:
-                await self._offer_callback(channel, request, language, number)
+                waited = status in WAITED_STATUSES
+                await self._offer_callback(channel, request, language, number, waited=waited)
             await self._commands.say_all(channel, ["goodbye"], language)
         except AgiHangup:
             log.info("call %s: hung up while turned away", call_id)
@@ -100,7 +111,7 @@ class TurnedAwayCalls:
         return language, number or str(request.headers.get("agi_callerid") or "")
 
     async def _offer_callback(
-        self, channel: AgiChannel, request: Request, language: str, number: str
+        self, channel: AgiChannel, request: Request, language: str, number: str, *, waited: bool
     ) -> None:
         offer = Gather((Say("callback_offer", language),), max_digits=1, timeout_s=OFFER_TIMEOUT_S)
         if await self._commands.collect(channel, offer, self._now()) != DigitsEntered("1"):
@@ -115,6 +126,7 @@ class TurnedAwayCalls:
             queue=str(headers.get("agi_arg_1")),
             now=self._now(),
             priority=int(priority) if priority.isdigit() else 0,
+            waited=waited,
         )
         log.info("call %s: callback %s", channel.call_id, "booked" if booked else "already booked")
         await self._commands.say_all(channel, ["callback_confirmed"], language)

@@ -73,6 +73,7 @@ class AnsweredCallback:
     queue: str
     priority: int  # the callback's own priority; `queue_priority` raises it for app_queue
     language: str
+    offer_counted: bool = False  # the first call waited in the queue: counted as offered there
 
 
 class SqlCallbacks:
@@ -161,7 +162,12 @@ class SqlCallbacks:
                 .values(status="done", closed_at=now, reason="answered")
             )
             answered = AnsweredCallback(
-                row.id, row.number, row.queue, row.priority, self._language(row)
+                row.id,
+                row.number,
+                row.queue,
+                row.priority,
+                self._language(row),
+                offer_counted=bool(row.offer_counted),
             )
             if call_id:
                 _open_leg(conn, call_id, row, answered, now)

@@ -114,9 +114,18 @@ class SqlCallbackRequests:
         self._engine = engine
 
     def request(
-        self, *, call_id: str, number: str, queue: str, priority: int, now: datetime
+        self,
+        *,
+        call_id: str,
+        number: str,
+        queue: str,
+        priority: int,
+        now: datetime,
+        waited: bool = False,
     ) -> bool:
-        """Record a pending callback; False if one is already pending for this call."""
+        """Record a pending callback; False if one is already pending for this call.
+        ``waited``: the call waited in the queue before app_queue turned it away (timed out,
+        or every operator left), so it was counted as offered there already."""
         with self._engine.begin() as conn:
             exists = conn.execute(
                 select(t.callbacks.c.id).where(
@@ -138,6 +147,7 @@ class SqlCallbackRequests:
                     queue=queue,
                     priority=priority,
                     joined_at=(row.queued_at if row else None) or now,
+                    offer_counted=waited,
                     status="pending",
                     attempts=0,
                     created_at=now,

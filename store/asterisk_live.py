@@ -3,9 +3,12 @@ emits are mirrored here so the live view, the wallboard, metrics and the storm c
 Asterisk's queues as they see the own ACD's.
 
 Implements the `dialplans.mirror.LiveQueues` port over the public methods of `RedisLiveState`.
-Every join app_queue reports counts as an offer. An answered call back joins on a new leg:
-its original join time was kept for it (`RedisLiveState.keep_place`, by the FastAGI
-`callback` route), and it joins with that, so its wait counts from the consumer's first join.
+Every join app_queue reports counts as an offer, but one consumer's contact counts once: an
+answered call back joins on a new leg, with its original join time kept for it
+(`RedisLiveState.keep_place`, by the FastAGI `callback` route), so its wait counts from the
+consumer's first join; and it counts as an offer only if that first call never got into the
+queue (turned away as full or with no operator), not if it waited there until app_queue timed
+it out (it was counted then). The own ACD counts a call back the same way: once, as the call.
 Facts that do not fit the state (an event for an unknown operator, a transition the table
 refuses) are ignored and logged: Asterisk is the authority here, and a resync puts the
 picture right.
@@ -43,7 +46,13 @@ class AsteriskLiveQueues:
             log.info("call %s waits in queue %s, which routing does not define", call_id, queue)
             return None
         kept = self._live.take_kept_place(call_id)
-        return self._live.enqueue(call_id, queue, priority, now, joined=kept, count_offer=True)
+        if kept is None:
+            return self._live.enqueue(call_id, queue, priority, now, count_offer=True)
+        # An answered call back: at the consumer's place, and an offer only if their first
+        # call never got into the queue (app_queue full, or no operator logged in).
+        return self._live.enqueue(
+            call_id, queue, priority, now, joined=kept.joined, count_offer=not kept.counted
+        )
 
     def caller_dequeued(self, call_id: str, now: float) -> object:
         # Counted as offered already; its answer is counted when the operator connects.

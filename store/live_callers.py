@@ -15,6 +15,7 @@ ring-no-answer may move them back to the queue in between, hence a second look.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from routing.acd import CallerKind
@@ -27,6 +28,18 @@ from store.live_keys import METRICS_TTL_S, LiveKeys, reachable
 from store.live_operators import LiveOperators
 
 KEPT_PLACE_TTL_S = 600  # a kept place waits this long for its call to join a queue
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPlace:
+    """A consumer's place, kept for the new leg of their call (an answered call back)."""
+
+    joined: float  # when the consumer first joined the queue
+    # The consumer's first call already counted as an offer (it waited in the queue before
+    # being turned away), so this leg's join is not another one.
+    counted: bool = False
+
+
 _CALL = CallerKind.CALL.value + ":"
 
 
@@ -106,18 +119,22 @@ class LiveCallers:
             members = self._keys.client.zrange(self._keys.key("q", queue), 0, -1)
         return [m[len(_CALL) :] for m in map(text, members) if m.startswith(_CALL)]
 
-    def keep_place(self, call_id: str, joined: float) -> None:
-        """Keep ``joined`` for the call's next join (within :data:`KEPT_PLACE_TTL_S`)."""
+    def keep_place(self, call_id: str, place: KeptPlace) -> None:
+        """Keep ``place`` for the call's next join (within :data:`KEPT_PLACE_TTL_S`)."""
         key = self._keys.key("kept", member_of(CallerKind.CALL, call_id))
+        value = repr(place.joined) + (" counted" if place.counted else "")
         with reachable():
-            self._keys.client.set(key, repr(joined), ex=KEPT_PLACE_TTL_S)
+            self._keys.client.set(key, value, ex=KEPT_PLACE_TTL_S)
 
-    def take_kept_place(self, call_id: str) -> float | None:
-        """The join time kept for the call, forgotten as it is read; None if none is kept."""
+    def take_kept_place(self, call_id: str) -> KeptPlace | None:
+        """The place kept for the call, forgotten as it is read; None if none is kept."""
         key = self._keys.key("kept", member_of(CallerKind.CALL, call_id))
         with reachable():
             kept = self._keys.client.getdel(key)
-        return None if kept is None else float(text(kept))
+        if kept is None:
+            return None
+        joined, _, flag = text(kept).partition(" ")
+        return KeptPlace(float(joined), counted=flag == "counted")
 
     def left(self, call_id: str, now: float) -> LeftOutcome:
         """The caller hung up: out of the queue, or the ringing operator freed, or call ended."""

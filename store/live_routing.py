@@ -45,7 +45,7 @@ from store.live import LiveStateUnavailable
 from store.live_assignment import ENTRY_CAP, LiveAssignment
 from store.live_callback_routing import CallbackRouting
 from store.live_callbacks import LiveCallbacks, MissedCallback
-from store.live_callers import EnqueueOutcome, LeftOutcome, LiveCallers
+from store.live_callers import EnqueueOutcome, KeptPlace, LeftOutcome, LiveCallers
 from store.live_codec import caller_of, member_of
 from store.live_effects import CallEffects
 from store.live_keys import HANDLE_SAMPLES, METRICS_TTL_S, LiveKeys
@@ -188,13 +188,14 @@ class RedisLiveState:
         event = Offered(member_of(CallerKind.CALL, call_id), queue)
         return self._operators.change(operator_id, event, now, hold_place)
 
-    def keep_place(self, call_id: str, joined: float) -> None:
+    def keep_place(self, call_id: str, joined: float, *, counted: bool = False) -> None:
         """Keep ``joined`` as the join time of a call about to join a queue on a new leg (an
-        answered call back, greeted before app_queue queues it), for a few minutes."""
-        self._callers.keep_place(call_id, joined)
+        answered call back, greeted before app_queue queues it), for a few minutes;
+        ``counted``: the consumer's first call was already counted as offered."""
+        self._callers.keep_place(call_id, KeptPlace(joined, counted))
 
-    def take_kept_place(self, call_id: str) -> float | None:
-        """The join time kept for the call (:meth:`keep_place`), forgotten as it is read."""
+    def take_kept_place(self, call_id: str) -> KeptPlace | None:
+        """The place kept for the call (:meth:`keep_place`), forgotten as it is read."""
         return self._callers.take_kept_place(call_id)
 
     # ------------------------------------------------------------------ callbacks

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -372,6 +373,9 @@ callbacks = Table(
     Column("queue", String(40), nullable=False),
     Column("priority", Integer, nullable=False, default=0),
     _ts("joined_at", nullable=False),  # the original join time: the place is kept
+    # The first call waited in the queue (so it was counted as offered there) before it was
+    # turned away: the answered call back is the same contact, not another offer.
+    Column("offer_counted", Boolean, nullable=False, server_default=false()),
     Column("status", String(12), nullable=False),  # pending|dialling|done|cancelled|failed
     Column("attempts", Integer, nullable=False, default=0),
     _ts("next_attempt_at"),  # pending after an unanswered try: not dialled before this

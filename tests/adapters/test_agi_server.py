@@ -216,6 +216,7 @@ async def test_turned_away_caller_books_a_callback(services: Any, agi: Any) -> N
         "pending",
     )
     assert booked.number.endswith("9000000002")
+    assert booked.offer_counted is False  # a full queue never let the caller in
     declined = await place(
         agi,
         "9000000002",
@@ -227,6 +228,18 @@ async def test_turned_away_caller_books_a_callback(services: Any, agi: Any) -> N
     assert declined.inputs == [""]
     with services.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.callbacks)).scalar() == 1
+
+
+async def test_a_caller_who_waited_until_the_queue_timed_out_was_counted_there(
+    services: Any, agi: Any
+) -> None:
+    await place(agi, "9000000002", ["2", "1", "5"], uniqueid="1800000005.1")
+    args = ["WZ-en", "0", "TIMEOUT"]
+    await place(agi, "9000000002", ["1"], uniqueid="1800000005.1", script="1912-full", args=args)
+    with services.engine.connect() as conn:
+        booked = conn.execute(select(t.callbacks)).one()
+    # The call back is the same contact: its join will not be another offer.
+    assert (booked.call_id, booked.offer_counted) == ("1800000005.1", True)
 
 
 async def test_every_file_played_is_one_the_prompts_command_renders(

@@ -29,12 +29,15 @@ from dialplans.records import SqlCallbackRequests
 from ivr.commands import Say
 from ivr.prompts import render
 from store import schema as t
+from store.live_callers import KeptPlace
 from store.timeutil import as_utc
 
 NUMBER = "9000000002"
 
 
-def book(services: Any, clock: Any, call_id: str, *, queue: str, priority: int) -> int:
+def book(
+    services: Any, clock: Any, call_id: str, *, queue: str, priority: int, waited: bool = False
+) -> int:
     """A Hindi caller who joined ten minutes ago, was turned away and asked for a call back;
     the placer has dialled it (one try)."""
     joined = clock() - timedelta(minutes=10)
@@ -51,7 +54,7 @@ def book(services: Any, clock: Any, call_id: str, *, queue: str, priority: int) 
             )
         )
     SqlCallbackRequests(services.engine).request(
-        call_id=call_id, number=NUMBER, queue=queue, priority=priority, now=clock()
+        call_id=call_id, number=NUMBER, queue=queue, priority=priority, now=clock(), waited=waited
     )
     records = callback_records(services)
     [due] = records.due(clock(), services.queues.names)
@@ -196,7 +199,14 @@ async def test_the_consumers_place_is_kept_for_the_leg_and_a_bad_one_is_not(
         await answer(
             address, "1800000404.7", script="callback", args=args, channel_variables=carried
         )
-        assert live.take_kept_place("1800000404.7") == 1795750800.25
+        assert live.take_kept_place("1800000404.7") == KeptPlace(1795750800.25, counted=False)
+        # A consumer whose first call waited until app_queue timed it out was counted then.
+        timed_out = book(services, clock, "1800000406.1", queue="CZ-hi", priority=0, waited=True)
+        args = [str(timed_out), NUMBER]
+        await answer(
+            address, "1800000406.7", script="callback", args=args, channel_variables=carried
+        )
+        assert live.take_kept_place("1800000406.7") == KeptPlace(1795750800.25, counted=True)
         second = book(services, clock, "1800000405.1", queue="CZ-hi", priority=0)
         carried = {"CALLBACK_JOINED": "nan"}
         args = [str(second), NUMBER]

@@ -100,3 +100,22 @@ def test_a_caller_with_no_kept_place_joins_now_and_is_answered_from_there(
     port.operator_answered("cz-op01", now + 5)
     stats = live.interval_stats("CZ-hi", interval_start(now))
     assert (stats.offered, stats.answered, stats.wait_sum_s) == (1, 1, 5.0)
+
+
+def test_a_consumers_contact_is_one_offer_however_their_call_back_came_about(
+    services: Any,
+) -> None:
+    port = services.extras["asterisk_live_queues"]
+    live = services.extras["live_queue"]
+    start = interval_start(services.clock().timestamp())
+    # Waited in app_queue until it timed out (an offer then), asked for a call back, answered it.
+    port.caller_waiting("1900.1", "CZ-hi", 0, start + 100)
+    port.caller_dequeued("1900.1", start + 400)
+    live.keep_place("1900.9", start + 100, counted=True)
+    port.caller_waiting("1900.9", "CZ-hi", 1, start + 700)
+    # Turned away at once (queue full: never in the queue), asked for a call back, answered it.
+    live.keep_place("1901.9", start + 200, counted=False)
+    port.caller_waiting("1901.9", "CZ-hi", 1, start + 710)
+    stats = live.interval_stats("CZ-hi", start)
+    assert stats.offered == 2  # two consumers, two contacts
+    assert decode_score(live.score("1900.9", "CZ-hi")) == (1, start + 100)  # the place is kept

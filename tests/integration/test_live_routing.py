@@ -30,7 +30,7 @@ from routing.operators import (
 from routing.queues import Company, Language, QueueSet, load_queue_definitions, waiting_score
 from store.live import LiveStateUnavailable
 from store.live_callbacks import MissedCallback
-from store.live_callers import KEPT_PLACE_TTL_S, EnqueueOutcome, LeftOutcome
+from store.live_callers import KEPT_PLACE_TTL_S, EnqueueOutcome, KeptPlace, LeftOutcome
 from store.live_routing import RedisLiveState
 
 QUEUES_FILE = Path(__file__).parents[2] / "config" / "queues.toml"
@@ -323,8 +323,10 @@ def test_asterisk_mode_reads_and_removes_waiting_calls(
     # A kept place waits a few minutes for its call's join, then is gone.
     live.keep_place("leg.7", T0 - 600)
     assert 0 < redis_client.ttl("h1912:kept:call:leg.7") <= KEPT_PLACE_TTL_S
-    assert live.take_kept_place("leg.7") == T0 - 600
+    assert live.take_kept_place("leg.7") == KeptPlace(T0 - 600, counted=False)
     assert live.take_kept_place("leg.7") is None
+    live.keep_place("leg.8", T0 - 0.25, counted=True)
+    assert live.take_kept_place("leg.8") == KeptPlace(T0 - 0.25, counted=True)
 
 
 def test_metrics_and_live_view(live: RedisLiveState) -> None:
