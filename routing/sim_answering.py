@@ -95,6 +95,9 @@ class Answering:
     def _answer(self, op_id: str, call: SimCall, t: float, joined: float) -> None:
         self._floor.change(op_id, Answered(), t)
         wait = t - joined
+        if call.told is not None:  # the estimate this caller heard, against the wait
+            self._counters.estimate_kept(joined, call.told, wait)
+            call.told = None
         queue = self._queues[call.queue]
         self._counters.answered(t, wait, within=wait <= queue.service_level_s)
         if wait == 0:

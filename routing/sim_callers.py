@@ -18,6 +18,7 @@ from routing.acd import WaitingCaller
 from routing.queues import QueueSet, choose_queue
 from routing.scenarios import CallType, Scenario
 from routing.sim_runtime import pick_weighted, restoration_delay
+from routing.wait import WaitEstimate
 
 # States of a call in flight.
 IN_IVR, WAITING, CALLBACK, SERVED, GONE = range(5)
@@ -28,13 +29,14 @@ TO_QUEUE, FINISHED_IN_IVR, NOT_CALLING = range(3)
 
 class SimCall:
     __slots__ = ("n", "type", "queue", "priority", "attempt", "restored_at", "identified",
-                 "handle_s", "state", "key", "entry")  # fmt: skip
+                 "handle_s", "state", "key", "entry", "told")  # fmt: skip
 
     def __init__(self, n: int, kind: CallType, restored_at: float | None, identified: bool):
         self.n, self.type, self.restored_at, self.identified = n, kind, restored_at, identified
         self.queue, self.priority, self.attempt, self.handle_s = "", 0, 0, 0.0
         self.state, self.key = IN_IVR, 0
         self.entry: WaitingCaller | None = None
+        self.told: WaitEstimate | None = None  # the wait estimate heard while on the line
 
 
 class CallerSource:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from routing.metrics import INTERVAL_S, Counter, IntervalStats, combine
+from routing.wait_accuracy import EstimateAccuracy, ToldWait, summarise
 
 # Raw names beyond routing.metrics.Counter, counted per interval by the simulator.
 CALLS = "calls"  # calls reaching the IVR (fresh and redials)
@@ -98,6 +99,9 @@ class SimulationReport:
     peak_hour: Totals
     peak_hour_start: datetime | None
     decisions: tuple[DecisionRecord, ...]
+    # What callers were told of their wait against what they waited (whole run, peak hour).
+    wait_estimates: EstimateAccuracy = EstimateAccuracy()
+    peak_hour_wait_estimates: EstimateAccuracy = EstimateAccuracy()
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready (times as ISO 8601 text)."""
@@ -176,10 +180,14 @@ def build_report(
     header: Mapping[str, object],
     events: int,
     decisions: Sequence[DecisionRecord],
+    told: Sequence[ToldWait] = (),
+    hung_up_after_estimate: Sequence[float] = (),
 ) -> SimulationReport:
     """The whole report; the peak hour is the clock hour with the most fresh calls, counting
     those the outage SMS kept from calling (the same hour whatever the variant: redials depend
-    on how well the callers were served)."""
+    on how well the callers were served). ``told``: the estimates callers answered on the line
+    heard; ``hung_up_after_estimate``: when those who heard one and hung up joined. Estimates
+    belong to the hour their caller joined in."""
     per_hour = 3600 // INTERVAL_S
     hours = [intervals[i : i + per_hour] for i in range(0, len(intervals), per_hour)]
 
@@ -187,6 +195,10 @@ def build_report(
         return sum(c.get(FRESH, 0) + c.get(NOT_CALLED, 0) for c in hour)
 
     busiest = max(range(len(hours)), key=lambda h: would_call(hours[h]))
+
+    def in_peak(at_s: float) -> bool:
+        return busiest * 3600 <= at_s < (busiest + 1) * 3600
+
     return SimulationReport(
         scenario=str(header["scenario"]),
         seed=int(header["seed"]),  # type: ignore[call-overload]
@@ -204,4 +216,9 @@ def build_report(
         peak_hour=totals(hours[busiest]) if hours else totals([]),
         peak_hour_start=start + timedelta(hours=busiest) if hours else None,
         decisions=tuple(decisions),
+        wait_estimates=summarise(told, hung_up=len(hung_up_after_estimate)),
+        peak_hour_wait_estimates=summarise(
+            [w for w in told if in_peak(w.at_s)],
+            hung_up=sum(map(in_peak, hung_up_after_estimate)),
+        ),
     )

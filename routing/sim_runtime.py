@@ -25,6 +25,8 @@ from routing.sim_report import SAMPLES, STAFFED_MAX, STAFFED_SUM, WAITING_MAX, W
 from routing.storm import decide
 from routing.storm_decisions import Decision
 from routing.storm_inputs import PoolMember, StormInputs, StormState
+from routing.wait import WaitEstimate
+from routing.wait_accuracy import ToldWait
 
 T = TypeVar("T")
 _OBSERVE_MINUTES = 15
@@ -58,6 +60,8 @@ class Counters:
         self.intervals: list[dict[str, float]] = [{} for _ in range(size)]
         self._minutes = [0] * (int(end_s // 60) + 2)
         self._outcomes: dict[tuple[str, int], list[int]] = {}
+        self.told: list[ToldWait] = []  # callers answered on the line after an estimate
+        self.hung_up_after_estimate: list[float] = []  # when those who hung up first joined
 
     def _at(self, t: float) -> dict[str, float]:
         return self.intervals[min(int(t // INTERVAL_S), len(self.intervals) - 1)]
@@ -72,6 +76,10 @@ class Counters:
         c[Counter.ANSWERED] = c.get(Counter.ANSWERED, 0) + 1
         c[Counter.WITHIN_SL] = c.get(Counter.WITHIN_SL, 0) + int(within)
         c[Counter.WAIT_SUM] = c.get(Counter.WAIT_SUM, 0.0) + wait
+
+    def estimate_kept(self, joined: float, told: WaitEstimate, waited: float) -> None:
+        """A caller told ``told`` on joining at ``joined`` was answered after ``waited``."""
+        self.told.append(ToldWait(joined, told.seconds, told.confident, waited))
 
     def handled(self, t: float, handle_s: float) -> None:
         c = self._at(t)

@@ -121,8 +121,10 @@ class Simulation:
         header = {"scenario": s.name, "seed": s.seed, "outage_ivr": s.outage_ivr,
                   "scaling": s.scaling, "hours": s.hours,
                   "warning": _warning_text(s), "outage_sms": s.outage_sms is not None}  # fmt: skip
-        return build_report(start=s.start, intervals=self.counters.intervals, header=header,
-                            events=self.events, decisions=self._decisions)  # fmt: skip
+        counters = self.counters
+        return build_report(start=s.start, intervals=counters.intervals, header=header,
+                            events=self.events, decisions=self._decisions, told=counters.told,
+                            hung_up_after_estimate=counters.hung_up_after_estimate)  # fmt: skip
 
     # ------------------------------------------------------------------ callers
 
@@ -158,6 +160,7 @@ class Simulation:
 
     def _join(self, call: SimCall, t: float) -> None:
         queue = self._queues[call.queue]
+        call.told = None
         self.counters.joined(t)
         if self._lines.live[queue.name] >= queue.max_length:
             self.counters.add(t, BLOCKED)
@@ -167,20 +170,24 @@ class Simulation:
         self._lines.enter(call, queue.name, t)
         self._answering.dispatch(t)
         if call.state != WAITING:
+            return  # answered at once: no wait to estimate
+        estimate = self._estimate(queue.name, t)  # what the wait page tells this caller
+        if self._offer_callback(call, queue, t, estimate):
             return
-        if self._offer_callback(call, queue, t):
-            return
+        call.told = estimate
         patience = self._rng["patience"].expovariate(1.0 / self.s.patience_s)
         self._agenda.push(t + patience, ABANDON, (call, call.key))
 
-    def _offer_callback(self, call: SimCall, queue: QueueDefinition, t: float) -> bool:
+    def _offer_callback(
+        self, call: SimCall, queue: QueueDefinition, t: float, estimate: WaitEstimate
+    ) -> bool:
         policy = self.s.callbacks
         if policy is None or not call.identified or queue.callback_offer_s is None:
             return False
         if self._storm_callback_s is not None:
             queue = replace(queue, callback_offer_s=self._storm_callback_s)
         if (
-            not should_offer(queue, self._estimate(queue.name, t))
+            not should_offer(queue, estimate)
             or self._rng["callbacks"].random() >= policy.accept_share
         ):
             return False
@@ -204,6 +211,8 @@ class Simulation:
         if call.state != WAITING or call.key != key:
             return
         self._lines.leave(call, GONE)
+        if call.told is not None and call.entry is not None:
+            self.counters.hung_up_after_estimate.append(call.entry.joined)
         self.counters.add(t, Counter.ABANDONED)
         self.counters.queue_outcome(call.queue, t, abandoned=True)
         self._retry(call, t)

@@ -134,6 +134,19 @@ def summary(report: SimulationReport) -> str:
              f"{_switches(report)}", head]  # fmt: skip
     for label, show in rows:
         lines.append(f"{label:<22} {show(report.totals):>12} {show(peak):>12}")
+    estimates: list[tuple[str, Any]] = [
+        ("wait estimates heard", lambda x: f"{x.answered:,}"),
+        ("  their real wait (s)", lambda x: _secs(x.mean_wait_s)),
+        ("  median error (s)", lambda x: _secs(x.median_error_s)),
+        ("  90th pct error (s)", lambda x: _secs(x.p90_error_s)),
+        ("  bias (s)", lambda x: _secs(x.bias_s)),
+        ("  within 1 min or 25%", lambda x: _pct(x.close_share)),
+        ('  "more than N min"', lambda x: f"{x.more_than_said:,}"),
+        ("    of which held", lambda x: _pct(x.more_than_held)),
+    ]
+    for label, show in estimates:
+        whole, busiest = show(report.wait_estimates), show(report.peak_hour_wait_estimates)
+        lines.append(f"{label:<22} {whole:>12} {busiest:>12}")
     return "\n".join(lines)
 
 

@@ -67,6 +67,20 @@ def test_stationary_case_agrees_with_erlang_a_within_sampling_error() -> None:
     assert totals.redials == 0 and totals.deflected == 0
 
 
+def test_the_estimates_callers_hear_are_held_against_the_waits_that_follow() -> None:
+    # One queue, its own operators: the case the estimate is built for (M/M/N+M).
+    report = simulate(stationary(arrivals_per_hour=600, aht_s=180, patience_s=300,
+                                 operators=28, hours=6, seed=7))  # fmt: skip
+    told, totals = report.wait_estimates, report.totals
+    at_once = round(totals.offered * (1 - totals.p_wait))  # answered with no wait: told nothing
+    assert told.answered == totals.answered - at_once
+    assert told.hung_up_after_estimate == totals.abandoned  # everyone who gave up had waited
+    assert told.mean_wait_s is not None and told.mean_wait_s > 30
+    assert told.bias_s is not None and abs(told.bias_s) < 0.2 * told.mean_wait_s
+    assert told.median_error_s is not None and told.median_error_s < 0.4 * told.mean_wait_s
+    assert told.close_share is not None and told.close_share > 0.9
+
+
 def test_more_operators_serve_better() -> None:
     def run(operators: int) -> float:
         report = simulate(stationary(arrivals_per_hour=600, aht_s=180, patience_s=120,
