@@ -43,6 +43,7 @@ class OperatorFloor:
         self.views: dict[str, OperatorView] = {}
         self.free: dict[str, None] = {}  # an ordered set: who became free first is offered first
         self.serving = {queue.name: 0 for queue in scenario.queues}
+        self.serving_ids: dict[str, frozenset[str]] = {q.name: frozenset() for q in scenario.queues}
         self.rr: dict[str, int] = {}  # queue name -> position of the operator it last offered
         self.stand_down: set[str] = set()  # to stand by when free (asked while on a call)
         self.arriving: set[str] = set()  # called out by SMS, not logged in yet
@@ -71,10 +72,13 @@ class OperatorFloor:
         return status
 
     def recount_serving(self) -> None:
-        """Count again, per queue, the operators taking calls who serve it."""
+        """Count again, per queue, the operators taking calls who serve it (and who they are:
+        the estimate weighs the operators two queues share)."""
         working = [v.operator for v in self.views.values() if v.status.state in _TAKING_CALLS]
         for queue in self._scenario.queues:
-            self.serving[queue.name] = sum(op.serves(queue) for op in working)
+            ids = frozenset(op.id for op in working if op.serves(queue))
+            self.serving_ids[queue.name] = ids
+            self.serving[queue.name] = len(ids)
 
     def staffed(self) -> int:
         """Operators logged in and taking calls (ready, ringing, on a call, wrapping up, paused)."""

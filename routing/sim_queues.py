@@ -26,6 +26,8 @@ class WaitingLines:
     def __init__(self, queues: QueueSet) -> None:
         self.lines: dict[str, deque[SimCall]] = {queue.name: deque() for queue in queues}
         self.live = dict.fromkeys(self.lines, 0)  # per queue: waiting or holding a callback
+        # The same per queue and caller priority (the estimate counts who comes first).
+        self.by_priority: dict[str, dict[int, int]] = {queue: {} for queue in self.lines}
         self.handles: dict[str, deque[float]] = {q: deque(maxlen=50) for q in self.lines}
         self._by_id: dict[str, SimCall] = {}
 
@@ -36,16 +38,23 @@ class WaitingLines:
         self.lines[queue].append(call)
         self._by_id[call.entry.id] = call
         self.live[queue] += 1
+        counts = self.by_priority[queue]
+        counts[call.priority] = counts.get(call.priority, 0) + 1
 
     def leave(self, call: SimCall, state: int) -> None:
         """`call` is out of its queue, answered or gone (`state`); its place is dropped later."""
         call.state = state
         self.live[call.queue] -= 1
+        self.by_priority[call.queue][call.priority] -= 1
         del self._by_id[str(call.n)]
 
     def find(self, caller: WaitingCaller) -> SimCall | None:
         """The call the ACD's `caller` stands for, if it is still in a queue."""
         return self._by_id.get(caller.id)
+
+    def placed_before(self, queue: str, priority: int) -> int:
+        """Callers in ``queue`` a caller of ``priority`` joining now would be served after."""
+        return sum(n for p, n in self.by_priority[queue].items() if p >= priority)
 
     def waiting(self) -> int:
         """Callers in all queues, callbacks held included."""

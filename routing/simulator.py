@@ -72,7 +72,7 @@ from routing.sim_report import (
 )
 from routing.sim_runtime import Counters, StormLoop
 from routing.storm_decisions import CallOut, MakeReady, StandDown, SwitchStormSettings
-from routing.wait import QueueLoad, WaitEstimate, estimate_wait
+from routing.wait import QueueLoad, WaitEstimate, estimate_wait, served_first, shared_ahead
 
 
 class Simulation:
@@ -90,6 +90,7 @@ class Simulation:
                                      attributes=self._rng["callers"])  # fmt: skip
         self._queues: QueueSet = scenario.queues
         self._lines = WaitingLines(scenario.queues)
+        self._served_first = {q.name: served_first(self._queues, q.name) for q in self._queues}
         self._floor = OperatorFloor(scenario)
         self._answering = Answering(scenario, floor=self._floor, lines=self._lines,
                                     counters=self.counters, agenda=self._agenda,
@@ -171,7 +172,7 @@ class Simulation:
         self._answering.dispatch(t)
         if call.state != WAITING:
             return  # answered at once: no wait to estimate
-        estimate = self._estimate(queue.name, t)  # what the wait page tells this caller
+        estimate = self._estimate(queue.name, call.priority, t)  # what the wait page says
         if self._offer_callback(call, queue, t, estimate):
             return
         call.told = estimate
@@ -199,12 +200,16 @@ class Simulation:
             self._agenda.push(max(t, call.restored_at), CANCEL, call)
         return True
 
-    def _estimate(self, queue: str, t: float) -> WaitEstimate:
+    def _estimate(self, queue: str, priority: int, t: float) -> WaitEstimate:
         """The wait the live system would estimate for the last caller of `queue` at `t`."""
         answered, abandoned = self.counters.recent(queue, t)
-        load = QueueLoad(0, self._floor.serving[queue], list(self._lines.handles[queue]),
+        lines = self._lines
+        load = QueueLoad(0, self._floor.serving[queue], list(lines.handles[queue]),
                          answered, abandoned)  # fmt: skip
-        return estimate_wait(self._lines.live[queue], load)
+        first = {name: lines.live[name] if whole else lines.placed_before(name, priority)
+                 for name, whole in self._served_first[queue]}  # fmt: skip
+        also = shared_ahead(queue, first, self._floor.serving_ids)
+        return estimate_wait(lines.live[queue], load, also_ahead=also)
 
     def _abandon(self, t: float, item: object) -> None:
         call, key = cast(tuple[SimCall, int], item)

@@ -56,6 +56,8 @@ class Snapshot:
     # The claim of a round the script decided itself (one free operator), as claim.lua
     # answers it; None when the round is left to the ACD here.
     claimed: list[Any] | None = None
+    # Per queue, the callers placed before the score the snapshot was asked about.
+    placed_before: dict[str, int] | None = None
 
 
 class LiveAssignment:
@@ -118,30 +120,49 @@ class LiveAssignment:
         return actions
 
     def snapshot(
-        self, now: float, cap: int, *, only_free: bool = False, decide_one: str = ""
+        self,
+        now: float,
+        cap: int,
+        *,
+        only_free: bool = False,
+        decide_one: str = "",
+        score: float | None = None,
     ) -> Snapshot:
         """The live state, with up to ``cap`` waiting entries per queue; ``only_free`` leaves
         out busy operators and the queue summaries (what an assignment round needs).
         ``decide_one`` (a :func:`queue_spec`, with ``only_free``) lets the script decide and
-        claim a round with one free operator (then ``claimed`` holds what it did)."""
+        claim a round with one free operator (then ``claimed`` holds what it did). With a
+        caller's ``score`` (not with ``only_free``), ``placed_before`` counts per queue the
+        callers scored below it."""
         queue_set = self._keys.queues
         cached_rev, cache = self._profiles
         scope = "free" if only_free else "all"
         rev, profiles, rows, rr, queues, next_retry, known, *claimed = self._keys.run(
             "snapshot",
-            [repr(now), cached_rev, cap, scope, "\t".join(queue_set.names), decide_one],
+            [
+                repr(now),
+                cached_rev,
+                cap,
+                scope,
+                "\t".join(queue_set.names),
+                decide_one,
+                "" if score is None else repr(score),
+            ],
         )
         if text(rev) != cached_rev:
             cache = {op.id: op for op in map(profile_of, profiles)}
             self._profiles = (text(rev), cache)
         waiting: list[WaitingCaller] = []
         queue_now: list[QueueNow] = []
+        before: dict[str, int] = {}
         # No lines at all when the round found nobody free (then the script reads no queue).
         queue_lines = lines(queues)
         for definition, line in zip(queue_set, queue_lines, strict=bool(queue_lines)):
-            count, oldest, *entries = line.split("\t")
+            count, oldest, placed, *entries = line.split("\t")
             if not only_free:
                 queue_now.append(QueueNow(definition, int(count), optional_float(oldest)))
+            if placed:
+                before[definition.name] = int(placed)
             waiting.extend(
                 caller_of(entries[i], definition.name, float(entries[i + 1]))
                 for i in range(0, len(entries), 2)
@@ -154,6 +175,7 @@ class LiveAssignment:
             optional_float(text(next_retry)),
             bool(int(known)),
             claimed[0] if claimed else None,
+            before if score is not None else None,
         )
 
 

@@ -31,6 +31,16 @@ KEPT_PLACE_TTL_S = 600  # a kept place waits this long for its call to join a qu
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where a call waits: its queue, its 1-based place there, and its score (priority, then
+    original join time: :func:`routing.queues.waiting_score`)."""
+
+    queue: str
+    position: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class KeptPlace:
     """A consumer's place, kept for the new leg of their call (an answered call back)."""
 
@@ -98,11 +108,16 @@ class LiveCallers:
 
     def position(self, call_id: str) -> tuple[str, int] | None:
         """The caller's queue and 1-based place in it, or None if not waiting."""
+        place = self.place(call_id)
+        return None if place is None else (place.queue, place.position)
+
+    def place(self, call_id: str) -> Place | None:
+        """The caller's queue, 1-based place and score in it, or None if not waiting."""
         found = self._keys.run("position", [member_of(CallerKind.CALL, call_id)])
         if not found:
             return None
-        queue, rank = found
-        return text(queue), int(rank) + 1
+        queue, rank, score = found
+        return Place(text(queue), int(rank) + 1, float(score))
 
     def score(self, call_id: str, queue: str) -> float | None:
         """The call's score in ``queue`` (priority, then original join time), or None if it

@@ -45,7 +45,7 @@ from store.live import LiveStateUnavailable
 from store.live_assignment import ENTRY_CAP, LiveAssignment
 from store.live_callback_routing import CallbackRouting
 from store.live_callbacks import LiveCallbacks, MissedCallback
-from store.live_callers import EnqueueOutcome, KeptPlace, LeftOutcome, LiveCallers
+from store.live_callers import EnqueueOutcome, KeptPlace, LeftOutcome, LiveCallers, Place
 from store.live_codec import caller_of, member_of
 from store.live_effects import CallEffects
 from store.live_keys import HANDLE_SAMPLES, METRICS_TTL_S, LiveKeys
@@ -151,6 +151,10 @@ class RedisLiveState:
     def position(self, call_id: str) -> tuple[str, int] | None:
         """The caller's queue and 1-based place in it, or None if not waiting."""
         return self._callers.position(call_id)
+
+    def place(self, call_id: str) -> Place | None:
+        """The caller's queue, 1-based place and score there, or None if not waiting."""
+        return self._callers.place(call_id)
 
     def caller_left(self, call_id: str, now: float) -> LeftOutcome:
         """The caller hung up: out of the queue, or the ringing operator freed, or call ended."""
@@ -274,10 +278,18 @@ class RedisLiveState:
         return self._views.live(now, resync)
 
     def estimate(
-        self, queue: str, position: int, now: float, policy: WaitPolicy | None = None
+        self,
+        queue: str,
+        position: int,
+        now: float,
+        policy: WaitPolicy | None = None,
+        *,
+        score: float | None = None,
     ) -> WaitEstimate:
-        """Estimated wait at ``position`` in ``queue`` from the operators and recent calls."""
-        return self._views.estimate(queue, position, now, policy)
+        """Estimated wait at ``position`` in ``queue`` from the operators and recent calls;
+        with the caller's ``score`` (:meth:`place`), the callers of other queues sharing its
+        operators whom the service order puts first count too."""
+        return self._views.estimate(queue, position, now, policy, score=score)
 
     def interval_stats(self, queue: str, start: int) -> IntervalStats:
         """The counters of one queue's 15-minute interval starting at ``start``."""

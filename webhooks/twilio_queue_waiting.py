@@ -111,12 +111,13 @@ class WaitingRoom:
         """The caller's place in the live queue (joining it on the first visit) and the wait."""
         live = self._ctx.live
         assert live is not None
-        place = live.position(who.call_id)
+        place = live.place(who.call_id)
         if place is None:
             live.enqueue(who.call_id, who.queue, who.priority, now)
-            place = live.position(who.call_id)
-        position = place[1] if place else fallback
-        return position, live.estimate(who.queue, position, now)
+            place = live.place(who.call_id)
+        if place is None:
+            return fallback, live.estimate(who.queue, fallback, now)
+        return place.position, live.estimate(who.queue, place.position, now, score=place.score)
 
     def _consumer(self, who: Waiting) -> tuple[Any, dict[str, Any] | None]:
         """The caller's IVR session and the consumer it identified, if any."""

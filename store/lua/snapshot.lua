@@ -6,12 +6,16 @@
 -- are listed (enough to assign), and waiting entries only as many per queue as there are free
 -- operators (capped), since nobody further back can be served by this round.
 -- ARGV: prefix, now, cached profile revision, entry cap, 'free' | 'all', queue names
--- (tab-separated in one argument: fewer arguments, less encoding on the client)
+-- (tab-separated in one argument: fewer arguments, less encoding on the client), then
+-- optionally the queue spec of a one-operator round (ARGV[7], below) and a caller's score
+-- (ARGV[8], 'all' mode: who is placed before that caller in each queue)
 -- (In 'free' mode count and oldest are empty: they are for the live view only.)
 -- Returns { revision, profiles, operators, rr memory, queues, next retry, known }: profiles as
 -- HGETALL arrays; operators one a line, "id position state since reason calls last_end
 -- wrap_until caller queue" tab-separated; rr "queue position ..." tab-separated; queues one a
--- line (in ARGV order), "count oldest-join-time member score member score ..." tab-separated;
+-- line (in ARGV order), "count oldest-join-time before member score member score ..."
+-- tab-separated, where before counts the members scored below ARGV[8] (a caller's score,
+-- optional: '' without it);
 -- next retry: the earliest due time of a parked callback ('' when none is parked), so the
 -- caller knows without another round trip whether one is due back in its queue; known: 1 if
 -- any operator is registered (0 after Redis lost its data, so the caller can resync). In
@@ -131,14 +135,17 @@ local queues = {}
 -- A round with nobody free reads no queue (the Python side expects no lines then).
 local read_queues = not (only_free and free == 0)
 for q in string.gmatch(read_queues and ARGV[6] or '', '[^\t]+') do
-  local entry = {'', ''}
+  local entry = {'', '', ''}
   if not only_free then
     local oldest = redis.call('ZRANGE', p .. 'qt:' .. q, 0, 0, 'WITHSCORES')
-    entry = {redis.call('ZCARD', p .. 'q:' .. q), oldest[2] or ''}
+    entry = {redis.call('ZCARD', p .. 'q:' .. q), oldest[2] or '', ''}
+    if ARGV[8] and ARGV[8] ~= '' then
+      entry[3] = redis.call('ZCOUNT', p .. 'q:' .. q, '-inf', '(' .. ARGV[8])
+    end
   end
   if take_n > 0 then
     local waiting = redis.call('ZRANGE', p .. 'q:' .. q, 0, take_n - 1, 'WITHSCORES')
-    for j = 1, #waiting do entry[j + 2] = waiting[j] end
+    for j = 1, #waiting do entry[j + 3] = waiting[j] end
   end
   queues[#queues + 1] = table.concat(entry, '\t')
 end

@@ -28,6 +28,7 @@ from routing.operators import (
     Tier,
 )
 from routing.queues import Company, Language, QueueSet, load_queue_definitions, waiting_score
+from routing.wait import WaitPolicy
 from store.live import LiveStateUnavailable
 from store.live_callbacks import MissedCallback
 from store.live_callers import KEPT_PLACE_TTL_S, EnqueueOutcome, KeptPlace, LeftOutcome
@@ -358,6 +359,27 @@ def test_estimate_uses_operators_and_recent_handle_times(live: RedisLiveState) -
         live.apply(op, MadeReady(), T0 + i + 110)
     estimate = live.estimate("CZ-hi", 5, T0 + 200)
     assert estimate.confident and estimate.seconds == pytest.approx(3 * 120 / 2, abs=1)
+
+
+def test_estimate_counts_callers_of_queues_sharing_the_operators(live: RedisLiveState) -> None:
+    # Two operators serve Hindi and English; a Hindi caller waits behind the English callers
+    # who joined before them (the ACD serves both queues in join order), not those after.
+    a, b = operator("a", "hi,en"), operator("b", "hi,en")
+    ready(live, a, b)
+    live.enqueue("busy1", "CZ-hi", 0, T0)
+    live.enqueue("busy2", "CZ-hi", 0, T0)
+    live.assign(T0)  # both operators ringing now
+    for i in range(3):
+        live.enqueue(f"en{i}", "CZ-en", 0, T0 + 10 + i)
+    live.enqueue("me", "CZ-hi", 0, T0 + 20)
+    live.enqueue("en-later", "CZ-en", 0, T0 + 30)
+    place = live.place("me")
+    assert place is not None and (place.queue, place.position) == ("CZ-hi", 1)
+    alone = live.estimate("CZ-hi", place.position, T0 + 40)
+    pooled = live.estimate("CZ-hi", place.position, T0 + 40, score=place.score)
+    handle = WaitPolicy().default_handle_s  # no handle times recorded yet
+    assert alone.seconds == pytest.approx(1 * handle / 2, abs=1)
+    assert pooled.seconds == pytest.approx((1 + 3) * handle / 2, abs=1)  # three English first
 
 
 def test_unreachable_redis_raises_live_state_unavailable(tmp_path: Path) -> None:

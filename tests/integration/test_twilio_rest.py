@@ -26,6 +26,7 @@ from routing.callbacks import CallbackOutcome
 from routing.wait import WaitEstimate
 from services.outbox_worker import OutboxWorker, TwilioSms
 from store import schema as t
+from store.live_callers import Place
 from tests.integration.twilio_signing import ACCOUNT, BASE, TOKEN, call_fields, post_twiml
 from webhooks.app import create_app
 
@@ -48,13 +49,15 @@ class FakeLive:
         self.waiting.setdefault(queue, []).append(call_id)
         return "queued"
 
-    def position(self, call_id: str) -> tuple[str, int] | None:
+    def place(self, call_id: str) -> Place | None:
         for queue, calls in self.waiting.items():
             if call_id in calls:
-                return queue, calls.index(call_id) + 1
+                return Place(queue, calls.index(call_id) + 1, 0.0)
         return None
 
-    def estimate(self, queue: str, position: int, now: float) -> WaitEstimate:
+    def estimate(
+        self, queue: str, position: int, now: float, *, score: float | None = None
+    ) -> WaitEstimate:
         return WaitEstimate(position * 240, True)
 
     def assign(self, now: float) -> list[ConnectCaller]:
@@ -547,7 +550,8 @@ def test_storm_mode_lowers_the_callback_threshold_and_repeats_outage_news(
 ) -> None:
     client, live, _ = wired
     live.free.clear()
-    live.estimate = lambda queue, position, now: WaitEstimate(90, True)  # under WZ-en's 180 s
+    # Under WZ-en's 180 s callback threshold:
+    live.estimate = lambda queue, position, now, score=None: WaitEstimate(90, True)
     to_queue(client, "CA-st")
     consumer = services.calls.current("CA-st").vars["consumer"]
     with services.engine.begin() as conn:
