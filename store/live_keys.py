@@ -6,10 +6,9 @@ installs or a benchmark can share a server. The queue set is read on every opera
 copied: an administrator's edit (``RedisLiveState.queues`` replaced) applies at once. The
 scripts (``lua/snapshot.lua``, ``claim.lua``, ``enqueue.lua``, ``position.lua``; the first
 two share the claim fragment ``take.lua``) are loaded once and run by EVALSHA with the prefix
-as their first argument. Counters go to one hash per
-queue and 15-minute interval, kept :data:`METRICS_TTL_S`. A Redis that cannot be reached
-raises :class:`LiveStateUnavailable` (:func:`reachable`), which the front-ends catch to fall
-back.
+as their first argument. Counters go to one hash per queue and 15-minute interval, kept
+:data:`METRICS_TTL_S`. A Redis that cannot be reached raises :class:`LiveStateUnavailable`
+(:func:`reachable`), which the front-ends catch to fall back.
 """
 
 from __future__ import annotations
