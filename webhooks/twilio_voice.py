@@ -5,21 +5,19 @@ comes from the TwiML we return. A `<Gather>` posts to `/twilio/voice/gather?turn
 no-input `<Redirect>` to `/twilio/voice/silence?turn=N`; the turn number makes a retried or
 duplicated request re-render the current prompt (CallService) instead of advancing, so a
 complaint is never registered twice. `POST /twilio/voice/status` (the number's status callback)
-completes the call record. Twilio never gets a 500: any failure, including an unreachable
-Redis, is logged with the CallSid and answered with an apology and the default company's
-general queue for the call's language. `register` also installs the signature check and the
-queue routes (`webhooks.twilio_queue`).
+completes the call record (`webhooks.twilio_call_records`). Twilio never gets a 500: any
+failure, including an unreachable Redis, is logged with the CallSid and answered with an
+apology and the default company's general queue for the call's language. `register` also
+installs the signature check and the queue routes (`webhooks.twilio_queue`).
 """
 
 from __future__ import annotations
 
 import logging
 import tomllib
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
-from sqlalchemy import Engine, select, update
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
 from ivr.commands import Gather, Param, ParamKind, Say
@@ -27,9 +25,8 @@ from ivr.events import CallerHungUp, DigitsEntered, NoInput
 from ivr.session import Session
 from routing.queues import choose_queue
 from services.calls import TurnResult
-from store import schema as t
-from store.timeutil import as_utc
 from webhooks import twilio_queue, twilio_security
+from webhooks.twilio_call_records import TwilioCallRecords
 from webhooks.twilio_queue import LIVE_ERRORS, QueueDesk, Waiting
 from webhooks.twiml import TurnUrls, TwimlRenderer, Voices, link, load_prompt_audio
 
@@ -41,74 +38,11 @@ CALLBACK_STATUS = twilio_queue.CALLBACK_STATUS  # a status callback: no TwiML to
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-class SqlCallLog:
-    """Completes the `calls` row from Twilio's callbacks (queue result, answer, talk, end)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def _row(self, conn: Any, call_id: str) -> Any:
-        return conn.execute(select(t.calls).where(t.calls.c.call_id == call_id)).first()
-
-    def _set(self, conn: Any, call_id: str, **values: Any) -> None:
-        conn.execute(update(t.calls).where(t.calls.c.call_id == call_id).values(**values))
-
-    def queue_left(self, call_id: str, result: str, now: datetime) -> None:
-        with self._engine.begin() as conn:
-            row = self._row(conn, call_id)
-            if row is None:
-                return
-            values: dict[str, Any] = {"queue_result": result[:24]}
-            if row.answered_at is None and row.queued_at is not None:
-                values["wait_s"] = _seconds(as_utc(row.queued_at), now)
-            self._set(conn, call_id, **values)
-
-    def answered(self, call_id: str, operator_id: str, now: datetime) -> None:
-        with self._engine.begin() as conn:
-            row = self._row(conn, call_id)
-            if row is None or row.answered_at is not None:
-                return  # a repeated callback
-            wait = _seconds(as_utc(row.queued_at), now) if row.queued_at else None
-            self._set(
-                conn,
-                call_id,
-                answered_at=now,
-                operator_id=operator_id,
-                wait_s=wait,
-                outcome="answered",
-            )
-
-    def talk_ended(self, call_id: str, talk_s: int | None) -> None:
-        with self._engine.begin() as conn:
-            self._set(conn, call_id, talk_s=talk_s)
-
-    def call_completed(self, call_id: str, duration_s: int | None, now: datetime) -> None:
-        with self._engine.begin() as conn:
-            row = self._row(conn, call_id)
-            if row is None:
-                return
-            values: dict[str, Any] = {"ended_at": now, "duration_s": duration_s}
-            if row.answered_at is not None:
-                values["outcome"] = "answered"
-            elif row.outcome == "queued":
-                values["outcome"] = "callback" if row.queue_result == "leave" else "abandoned"
-                if row.queue_result is None and row.queued_at is not None:
-                    values["wait_s"] = _seconds(as_utc(row.queued_at), now)
-            self._set(conn, call_id, **values)
-
-    def operator_phone(self, operator_id: str) -> str | None:
-        with self._engine.connect() as conn:
-            phone = conn.execute(
-                select(t.operators.c.phone).where(t.operators.c.id == operator_id)
-            ).scalar()
-        return str(phone) if phone else None
-
-
 class VoiceFront:
     """Turns → TwiML, the fallback, and the call status; one per application."""
 
     def __init__(
-        self, services: Any, renderer: TwimlRenderer, desk: QueueDesk, call_log: SqlCallLog
+        self, services: Any, renderer: TwimlRenderer, desk: QueueDesk, call_log: TwilioCallRecords
     ) -> None:
         self._services = services
         self._render = renderer
@@ -226,7 +160,7 @@ def register(app: Flask, services: Any) -> None:
         "docket_repeat",
     ):
         catalogue.text(pid, "hi")  # a missing prompt stops start-up, not a live call
-    call_log = SqlCallLog(services.engine)
+    call_log = TwilioCallRecords(services.engine)
     desk = QueueDesk(
         renderer=renderer,
         services=services,
@@ -320,7 +254,3 @@ def _error_handler(front: VoiceFront) -> twilio_queue.ErrorHandler:
         return Response(str(response), mimetype="text/xml")
 
     return handle
-
-
-def _seconds(start: datetime | None, end: datetime) -> int | None:
-    return None if start is None else max(0, int((end - start).total_seconds()))
