@@ -40,6 +40,7 @@ from dialplans.agi_turned_away import (
     CallbackRequests,
     TurnedAwayCalls,
 )
+from dialplans.agi_wait import WaitBeforeQueue
 from dialplans.errors import AgiHangup
 from ivr.commands import Gather
 from ivr.events import CallerHungUp, Event
@@ -103,11 +104,13 @@ class IvrOverAgi:
         callbacks: CallbackRequests | None = None,
         feedback: FeedbackLeg | None = None,
         call_log: BatchedCallLog | None = None,
+        waits: WaitBeforeQueue | None = None,
         threads: int = 8,
     ) -> None:
         self._call_log = call_log
         self._calls = calls if call_log is None else calls.with_call_log(call_log)
         self._feedback = feedback
+        self._waits = waits
         self._commands = CommandsOverAgi(catalogue=catalogue, queues=queues, local_now=local_now)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="agi")
         self._turned_away = TurnedAwayCalls(
@@ -146,6 +149,10 @@ class IvrOverAgi:
             last = await self._converse(channel, result)
             if last.enqueue is not None:
                 await self._settle(call_id)
+                if self._waits is not None and await self._waits.called_back(
+                    channel, last.session, last.enqueue, self._commands, self._offload
+                ):
+                    await channel.set_variable("HELPLINE_ACTION", "hangup")
         except AgiHangup as gone:
             log.info("call %s: caller hung up (%s)", call_id, gone)
             await self._hung_up(call_id)

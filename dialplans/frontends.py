@@ -18,6 +18,7 @@ from typing import Any
 from dialplans.agi import FastAgiServer
 from dialplans.agi_callback import AnsweredCallbacks
 from dialplans.agi_session import FeedbackLeg, IvrOverAgi
+from dialplans.agi_wait import WaitBeforeQueue
 from dialplans.ami import AmiLink
 from dialplans.callback_records import SqlCallbacks
 from dialplans.mirror import QueueMirror
@@ -26,6 +27,7 @@ from services.call_log import BatchedCallLog
 from services.complaint_desk import complaint_desk
 from services.complaint_feedback_calls import FLOW as FEEDBACK_FLOW
 from services.complaint_feedback_calls import bind_feedback_call, feedback_call_service
+from services.storm_service import in_storm_mode
 from store.db import WalCheckpointer
 
 # One logger for the Asterisk front-end's commands and start-up, whichever module writes.
@@ -112,12 +114,28 @@ def answered_callbacks(services: Any) -> AnsweredCallbacks:
     )
 
 
+def wait_before_queue(services: Any) -> WaitBeforeQueue | None:
+    """The estimated wait and call back offer before app_queue (`dialplans.agi_wait`); only
+    with an AMI link, through which the routing live state mirrors app_queue."""
+    live = services.extras.get("live_queue")
+    if not services.settings.ami_enabled or live is None:
+        return None
+    return WaitBeforeQueue(
+        live=live,
+        callbacks=SqlCallbackRequests(services.engine),
+        queues=services.queues,
+        clock=services.clock,
+        storm=lambda queue: in_storm_mode(services.redis, queue)[0],
+    )
+
+
 async def start_frontends(settings: Any, services: Any) -> AsteriskFrontEnds:
     calls = ivr_over_agi(
         services,
         callbacks=SqlCallbackRequests(services.engine),
         feedback=feedback_leg(services),
         call_log=BatchedCallLog(services.records.call_log),
+        waits=wait_before_queue(services),
     )
     server = FastAgiServer(calls, answered_callbacks(services))
     await server.start(settings.agi_host, settings.agi_port)

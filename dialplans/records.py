@@ -123,9 +123,10 @@ class SqlCallbackRequests:
         now: datetime,
         waited: bool = False,
     ) -> bool:
-        """Record a pending callback; False if one is already pending for this call.
-        ``waited``: the call waited in the queue before app_queue turned it away (timed out,
-        or every operator left), so it was counted as offered there already."""
+        """Record a pending callback; False if one is already pending for this call. The
+        call's row says it ended in a call back. ``waited``: the call waited in the queue
+        before app_queue turned it away (timed out, or every operator left), so it was counted
+        as offered there already."""
         with self._engine.begin() as conn:
             exists = conn.execute(
                 select(t.callbacks.c.id).where(
@@ -134,11 +135,22 @@ class SqlCallbackRequests:
             ).first()
             if exists:
                 return False
+            c = t.calls.c
             row = conn.execute(
-                select(t.calls.c.consumer_id, t.calls.c.queued_at).where(
-                    t.calls.c.call_id == call_id
+                select(c.consumer_id, c.queued_at, c.queue_result, c.ended_at).where(
+                    c.call_id == call_id
                 )
             ).first()
+            if row is not None:  # the call ends with the call back booked (as on Twilio)
+                conn.execute(
+                    update(t.calls)
+                    .where(c.call_id == call_id)
+                    .values(
+                        outcome="callback",
+                        queue_result=row.queue_result or "callback",
+                        ended_at=row.ended_at or now,
+                    )
+                )
             conn.execute(
                 insert(t.callbacks).values(
                     call_id=call_id,

@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from sqlalchemy import Engine
 
 from routing.metrics import interval_start
 from routing.operators import OperatorState, Tier, settle
-from routing.queues import Company, QueueSet
+from routing.queues import Company, QueueDefinition, QueueSet
 from routing.storm import decide
 from routing.storm_config import StormConfig
 from routing.storm_decisions import Decision
@@ -214,6 +215,23 @@ def storm_settings(
     if raw is None:
         return {"on": False, "callback_offer_s": None, "announce_outages": False, "since": None}
     return dict(json.loads(raw))
+
+
+def in_storm_mode(client: redis.Redis, definition: QueueDefinition) -> tuple[QueueDefinition, bool]:
+    """The queue as storm mode has it (the storm's lower callback threshold) and whether outage
+    news is to be repeated to its waiting callers; unchanged when storm mode is off or Redis
+    cannot say (logged: a waiting caller is never failed for it)."""
+    try:
+        settings = storm_settings(client, definition.company)
+    except (redis.RedisError, ValueError) as exc:
+        log.warning("storm settings unreadable (%s); queue %s as usual", exc, definition.name)
+        return definition, False
+    if not settings.get("on"):
+        return definition, False
+    threshold = settings.get("callback_offer_s")
+    if isinstance(threshold, int) and not isinstance(threshold, bool):
+        definition = replace(definition, callback_offer_s=threshold)
+    return definition, bool(settings.get("announce_outages"))
 
 
 def parse_override(body: Mapping[str, Any], *, actor: str) -> tuple[list[Company], Override] | str:

@@ -280,7 +280,7 @@ class RedisLiveState:
     def estimate(
         self,
         queue: str,
-        position: int,
+        position: int | None,
         now: float,
         policy: WaitPolicy | None = None,
         *,
@@ -288,7 +288,8 @@ class RedisLiveState:
     ) -> WaitEstimate:
         """Estimated wait at ``position`` in ``queue`` from the operators and recent calls;
         with the caller's ``score`` (:meth:`place`), the callers of other queues sharing its
-        operators whom the service order puts first count too."""
+        operators whom the service order puts first count too. No ``position``: a caller
+        about to join at ``score`` (:func:`routing.queues.waiting_score`)."""
         return self._views.estimate(queue, position, now, policy, score=score)
 
     def interval_stats(self, queue: str, start: int) -> IntervalStats:

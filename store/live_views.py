@@ -59,7 +59,7 @@ class LiveViews:
     def estimate(
         self,
         queue: str,
-        position: int,
+        position: int | None,
         now: float,
         policy: WaitPolicy | None = None,
         *,
@@ -67,8 +67,11 @@ class LiveViews:
     ) -> WaitEstimate:
         """Estimated wait at ``position`` in ``queue`` from the operators and recent calls;
         with the caller's ``score``, also from the callers of other queues sharing those
-        operators whom the service order puts first (:func:`routing.wait.shared_ahead`)."""
+        operators whom the service order puts first (:func:`routing.wait.shared_ahead`). With
+        no ``position`` (a caller about to join), the place ``score`` would have."""
         snap = self._assignment.snapshot(now, 0, score=score)
+        if position is None:
+            position = (snap.placed_before or {}).get(queue, 0) + 1
         taking = [
             (view.operator, state)
             for view in snap.operators

@@ -16,17 +16,16 @@ caller hears Twilio's own position and nothing else changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-import redis
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
 from ivr.commands import Enqueue, Param, ParamKind, Say
 from routing.callbacks import CallbackOutcome, should_offer
 from routing.queues import QueueDefinition
 from routing.wait import WaitEstimate
-from services.storm_service import storm_settings
+from services.storm_service import in_storm_mode
+from services.waiting import wait_say
 from webhooks.twilio_queue_dispatch import Dispatcher
 from webhooks.twilio_queue_ports import (
     CALLBACK,
@@ -93,19 +92,8 @@ class WaitingRoom:
         return response
 
     def _storm(self, definition: QueueDefinition) -> tuple[QueueDefinition, bool]:
-        """The queue as storm mode has it (lowered callback threshold) and whether outage
-        news is to be repeated; unchanged when storm mode is off or Redis cannot say."""
-        try:
-            settings = storm_settings(self._ctx.services.redis, definition.company)
-        except (redis.RedisError, ValueError) as exc:
-            log.warning("storm settings unreadable (%s); queue %s as usual", exc, definition.name)
-            return definition, False
-        if not settings.get("on"):
-            return definition, False
-        threshold = settings.get("callback_offer_s")
-        if isinstance(threshold, int) and not isinstance(threshold, bool):
-            definition = replace(definition, callback_offer_s=threshold)
-        return definition, bool(settings.get("announce_outages"))
+        """The queue as storm mode has it, and whether outage news is to be repeated."""
+        return in_storm_mode(self._ctx.services.redis, definition)
 
     def _standing(self, who: Waiting, now: float, fallback: int) -> tuple[int, WaitEstimate]:
         """The caller's place in the live queue (joining it on the first visit) and the wait."""
@@ -145,7 +133,7 @@ class WaitingRoom:
         lang, now = who.language, self._ctx.services.local_now()
         says = [Say("queue_position", lang, (Param("position", ParamKind.NUMBER, str(position)),))]
         if estimate is not None:
-            says.append(_wait_say(estimate, lang))
+            says.append(wait_say(estimate, lang))
         session, consumer = self._consumer(who)
         fault = self._fault_news(consumer, lang)
         if fault is not None:
@@ -211,13 +199,6 @@ class WaitingRoom:
         elif result == "leave":
             response.hangup()  # became a callback; the confirmation was said before <Leave>
         return response
-
-
-def _wait_say(estimate: WaitEstimate, lang: str) -> Say:
-    if estimate.more_than_minutes is not None:
-        minutes = Param("minutes", ParamKind.NUMBER, str(estimate.more_than_minutes))
-        return Say("queue_wait_long", lang, (minutes,))
-    return Say("queue_wait", lang, (Param("wait", ParamKind.MINUTES, str(estimate.seconds // 60)),))
 
 
 def _fault_say(fault: Any, lang: str) -> Say:
