@@ -10,8 +10,9 @@ when it reaches the queue's callback threshold (the storm's, in storm mode) and 
 from a registered mobile, a call back offered (press 1) that keeps the place they would have
 had. A call back taken here is counted as offered when the consumer, called back, joins the
 queue. Only with an AMI link does the live state mirror app_queue, so the front-ends build this
-step only then. A live state that cannot be read, or any failure, leaves the caller to
-app_queue as before. It logs as `dialplans.agi_session`, like the rest of the AGI call handling.
+step only then; with nobody serving the queue in the live state (perhaps not mirrored yet) it
+says nothing. A live state that cannot be read, or any failure, leaves the caller to app_queue
+as before. It logs as `dialplans.agi_session`, like the rest of the AGI call handling.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class WaitBeforeQueue:
             definition = await offload(self._storm, self._queues[enqueue.queue])
         except Exception as exc:  # the caller still reaches app_queue
             log.warning("call %s: no wait estimate (%s); to the queue", channel.call_id, exc)
+            return False
+        if not estimate.staffed:
+            # Nobody known to be logged in: the mirror may not have caught up yet (a restart);
+            # if it is so, app_queue turns the caller away, and that route offers a call back.
             return False
         language = session.language
         if estimate.seconds >= SAY_FROM_S:

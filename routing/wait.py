@@ -52,6 +52,9 @@ class WaitEstimate:
 
     seconds: int
     confident: bool
+    # False when no operator serving the queue is logged in: the seconds are then the
+    # policy's stand-in, "more than N minutes", not a forecast.
+    staffed: bool = True
 
     @property
     def more_than_minutes(self) -> int | None:
@@ -70,13 +73,13 @@ def estimate_wait(
 
     >>> load = QueueLoad(ready=0, busy=5, handle_times=[120.0] * 10, answered=10, abandoned=0)
     >>> estimate_wait(11, load)
-    WaitEstimate(seconds=264, confident=True)
+    WaitEstimate(seconds=264, confident=True, staffed=True)
 
     Half of recent callers gave up; those ahead have on average half their wait still to go,
     so a quarter of them are expected to hang up before their turn:
 
     >>> estimate_wait(11, QueueLoad(0, 5, [120.0] * 10, answered=10, abandoned=10))
-    WaitEstimate(seconds=204, confident=True)
+    WaitEstimate(seconds=204, confident=True, staffed=True)
 
     Nobody logged in:
 
@@ -88,7 +91,7 @@ def estimate_wait(
         raise ValueError(f"position must be >= 1, got {position}")
     serving = load.ready + load.busy
     if serving == 0:
-        return WaitEstimate(policy.no_operator_s, confident=False)
+        return WaitEstimate(policy.no_operator_s, confident=False, staffed=False)
     confident = len(load.handle_times) >= policy.min_samples
     handle = (
         sum(load.handle_times) / len(load.handle_times) if confident else policy.default_handle_s

@@ -115,3 +115,13 @@ async def test_a_short_wait_goes_straight_to_the_queue(services: Any, agi: tuple
     log = await place(agi, TO_OPERATOR, "1800000703.1")
     assert not played(services, log, WAIT) and not played(services, log, OFFER)
     assert (log.variables["HELPLINE_ACTION"], log.variables["HELPLINE_QUEUE"]) == ("queue", QUEUE)
+
+
+async def test_with_nobody_known_to_serve_the_queue_nothing_is_said(
+    services: Any, agi: tuple[str, int]
+) -> None:
+    # The mirror has not caught up (or nobody is in): app_queue decides, and turns the caller
+    # away itself if it must, with its own call back offer.
+    log = await place(agi, [*TO_OPERATOR, "1"], "1800000704.1")
+    assert not played(services, log, OFFER)
+    assert log.variables["HELPLINE_ACTION"] == "queue"

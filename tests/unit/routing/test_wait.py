@@ -66,6 +66,8 @@ def test_few_samples_use_the_default_and_say_more_than() -> None:
 def test_nobody_logged_in_is_not_confident() -> None:
     estimate = estimate_wait(1, QueueLoad(0, 0, SAMPLES, 10, 0), WaitPolicy(no_operator_s=900))
     assert not estimate.confident and estimate.more_than_minutes == 15
+    assert not estimate.staffed  # a stand-in, not a forecast
+    assert estimate_wait(1, QueueLoad(0, 1, [], 0, 0)).staffed  # few samples: still staffed
     assert WaitEstimate(30, confident=True).more_than_minutes is None
 
 
